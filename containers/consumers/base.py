@@ -1,0 +1,52 @@
+"""Shared pieces of Pier's websocket consumers.
+
+Every consumer resolves what it streams from Pier's own database and checks the
+user's right to it in `authorize`, before it accepts the connection.
+"""
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+
+
+class Denied(Exception):
+    def __init__(self, code: int):
+        super().__init__(code)
+        self.code = code
+
+
+class PierConsumer(AsyncJsonWebsocketConsumer):
+    """Closes unauthenticated or unauthorized sockets before accepting them."""
+
+    groups_joined: list[str]
+
+    async def connect(self):
+        self.groups_joined = []
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        try:
+            await database_sync_to_async(self.authorize)(user)
+        except Denied as denied:
+            await self.close(code=denied.code)
+            return
+        await self.accept()
+        await self.opened()
+
+    def authorize(self, user) -> None:
+        """Load what the socket streams; raise Denied if the user may not see it."""
+        raise NotImplementedError
+
+    async def opened(self) -> None:
+        """Start streaming once the socket is accepted."""
+
+    async def join(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.append(group)
+
+    async def disconnect(self, code):
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)

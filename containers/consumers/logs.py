@@ -1,0 +1,101 @@
+"""Live container logs: the last N lines, then every new line as it is written."""
+
+import asyncio
+from urllib.parse import parse_qs
+
+from django.http import Http404
+
+from ..docker_client import DockerError
+from ..services import access, logstream
+from ..services.logframes import timestamp_key
+from .base import CLOSE_NOT_FOUND, Denied, PierConsumer
+
+SEND_SECONDS = 0.05
+MAX_TAIL = 10000
+
+
+class ContainerLogsConsumer(PierConsumer):
+    """Streams a container's log to the page in batches of at most 50 ms."""
+
+    def authorize(self, user) -> None:
+        container_id = self.scope["url_route"]["kwargs"]["container_id"]
+        try:
+            self.container = access.container_for(user, container_id)
+        except Http404 as error:
+            raise Denied(CLOSE_NOT_FOUND) from error
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        try:
+            tail = int(query.get("tail", ["200"])[0])
+        except ValueError:
+            tail = 200
+        self.tail = max(0, min(tail, MAX_TAIL))
+        self.follow = query.get("follow", ["1"])[0] != "0"
+
+    async def opened(self) -> None:
+        self.queue: asyncio.Queue = asyncio.Queue()
+        self.pump = None
+        self.sender = None
+        loop = asyncio.get_running_loop()
+
+        def deliver(batch):
+            loop.call_soon_threadsafe(self.queue.put_nowait, batch)
+
+        self.deliver = deliver
+        if self.follow:
+            self.pump = await asyncio.to_thread(
+                logstream.subscribe, self.container, deliver
+            )
+        try:
+            backlog = []
+            if self.tail:
+                backlog = await asyncio.to_thread(
+                    logstream.read_tail, self.container, self.tail
+                )
+        except DockerError as error:
+            await self.send_json({"type": "error", "message": str(error)})
+            backlog = []
+        await self.send_json({"type": "lines", "lines": backlog})
+        if not self.follow:
+            await self.send_json({"type": "end", "reason": "Not following."})
+            return
+        last = timestamp_key(backlog[-1][1]) if backlog else ("", 0)
+        self.sender = asyncio.create_task(self._send_live(last))
+
+    async def _send_live(self, last) -> None:
+        # Lines at or before the last backlog line were already sent. Once a
+        # newer line arrives, everything after it is new, even equal timestamps.
+        joined = False
+        clock = asyncio.get_running_loop().time
+        while True:
+            lines: list = []
+            ended = False
+            deadline = None
+            while not ended:
+                timeout = None if deadline is None else deadline - clock()
+                if timeout is not None and timeout <= 0:
+                    break
+                try:
+                    batch = await asyncio.wait_for(self.queue.get(), timeout)
+                except TimeoutError:
+                    break
+                if batch is None:
+                    ended = True
+                    break
+                if not joined:
+                    batch = [line for line in batch if timestamp_key(line[1]) > last]
+                    joined = bool(batch)
+                lines.extend(batch)
+                if deadline is None:
+                    deadline = clock() + SEND_SECONDS
+            if lines:
+                await self.send_json({"type": "lines", "lines": lines})
+            if ended:
+                await self.send_json({"type": "end", "reason": "The log stream ended."})
+                return
+
+    async def disconnect(self, code):
+        if getattr(self, "sender", None) is not None:
+            self.sender.cancel()
+        if getattr(self, "pump", None) is not None:
+            await asyncio.to_thread(self.pump.remove, self.deliver)
+        await super().disconnect(code)

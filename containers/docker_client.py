@@ -1,0 +1,152 @@
+"""The one module that talks to the Docker SDK: connections per host and errors.
+
+Every other module asks `client_for(host)` for a client and catches only
+`DockerError` and its subclass `HostUnavailable`, which carry a message a person
+can read.
+"""
+
+import contextlib
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Iterator
+
+import docker
+import requests
+from django.conf import settings
+from docker.errors import APIError, DockerException, ImageNotFound, NotFound
+
+from .models import DockerHost
+
+logger = logging.getLogger(__name__)
+
+_clients: dict[tuple[int, str], docker.DockerClient] = {}
+_lock = threading.Lock()
+
+
+class DockerError(Exception):
+    """A Docker call failed; the message is fit to show in the page."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+class HostUnavailable(DockerError):
+    """The Docker engine of a host did not answer."""
+
+
+class ObjectNotFound(DockerError):
+    """The container, image, network or volume does not exist on the host."""
+
+
+def _tls_config(host: DockerHost) -> docker.tls.TLSConfig | None:
+    if not (host.tls_ca or host.tls_cert):
+        return None
+    folder = tempfile.mkdtemp(prefix=f"pier-tls-{host.pk}-")
+    paths = {}
+    for name, content in (
+        ("ca.pem", host.tls_ca),
+        ("cert.pem", host.tls_cert),
+        ("key.pem", host.tls_key),
+    ):
+        path = os.path.join(folder, name)
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as handle:
+            handle.write(content)
+        paths[name] = path
+    client_cert = (paths["cert.pem"], paths["key.pem"]) if host.tls_cert else None
+    return docker.tls.TLSConfig(
+        client_cert=client_cert, ca_cert=paths["ca.pem"], verify=bool(host.tls_ca)
+    )
+
+
+def _ssh_key_file(host: DockerHost) -> str:
+    folder = tempfile.mkdtemp(prefix=f"pier-ssh-{host.pk}-")
+    path = os.path.join(folder, "id_key")
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as handle:
+        handle.write(host.ssh_key.strip() + "\n")
+    return path
+
+
+def _connect(host: DockerHost, timeout: int) -> docker.DockerClient:
+    url = host.url
+    if url.startswith("ssh://"):
+        return _connect_ssh(host, timeout)
+    if url.startswith("tcp://") and (host.tls_ca or host.tls_cert):
+        url = "https://" + url.removeprefix("tcp://")
+    return docker.DockerClient(
+        base_url=url, version="auto", timeout=timeout, tls=_tls_config(host)
+    )
+
+
+def _connect_ssh(host: DockerHost, timeout: int) -> docker.DockerClient:
+    from .ssh_transport import ssh_client
+
+    return ssh_client(host, timeout, _ssh_key_file(host) if host.ssh_key else None)
+
+
+def client_for(host: DockerHost, timeout: int | None = None) -> docker.DockerClient:
+    """Return a cached client for the host, connecting on first use.
+
+    Raises HostUnavailable when the engine does not answer.
+    """
+    timeout = timeout or settings.PIER_DOCKER_TIMEOUT
+    key = (host.pk, f"{host.url}|{timeout}")
+    with _lock:
+        client = _clients.get(key)
+    if client is not None:
+        return client
+    try:
+        client = _connect(host, timeout)
+    except (DockerException, requests.RequestException, OSError) as error:
+        raise HostUnavailable(
+            f"Docker host {host.name} ({host.url}) is not reachable: {error}"
+        ) from error
+    with _lock:
+        _clients[key] = client
+    return client
+
+
+def forget_client(host: DockerHost) -> None:
+    """Drop cached clients of a host, so the next call reconnects."""
+    with _lock:
+        for key in [key for key in _clients if key[0] == host.pk]:
+            client = _clients.pop(key)
+            with contextlib.suppress(Exception):
+                client.close()
+
+
+def fresh_client(host: DockerHost, timeout: int | None = None) -> docker.DockerClient:
+    """Return a new, uncached client: for streams that a caller closes itself."""
+    try:
+        return _connect(host, timeout or settings.PIER_DOCKER_TIMEOUT)
+    except (DockerException, requests.RequestException, OSError) as error:
+        raise HostUnavailable(
+            f"Docker host {host.name} ({host.url}) is not reachable: {error}"
+        ) from error
+
+
+def explain(error: Exception) -> str:
+    """Return the engine's own explanation of a failed call."""
+    if isinstance(error, APIError):
+        return str(error.explanation or error)
+    return str(error)
+
+
+@contextlib.contextmanager
+def docker_errors(host: DockerHost) -> Iterator[None]:
+    """Turn SDK and connection errors inside the block into Pier's own."""
+    try:
+        yield
+    except (NotFound, ImageNotFound) as error:
+        raise ObjectNotFound(explain(error), status=404) from error
+    except APIError as error:
+        raise DockerError(explain(error), status=error.status_code) from error
+    except (requests.ConnectionError, requests.Timeout, ConnectionError) as error:
+        forget_client(host)
+        raise HostUnavailable(
+            f"Docker host {host.name} stopped answering: {error}"
+        ) from error
+    except DockerException as error:
+        raise DockerError(str(error)) from error

@@ -1,0 +1,20 @@
+from .accounts import Profile, Team
+from .apps import App, Release
+from .hosts import DockerHost, Registry
+from .jobs import Job, JobLine
+from .mirror import Container, Image, Network, Volume
+
+__all__ = [
+    "App",
+    "Container",
+    "DockerHost",
+    "Image",
+    "Job",
+    "JobLine",
+    "Network",
+    "Profile",
+    "Registry",
+    "Release",
+    "Team",
+    "Volume",
+]

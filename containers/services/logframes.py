@@ -1,0 +1,91 @@
+"""Pure parsing of Docker log streams into lines.
+
+Without a TTY, Docker multiplexes stdout and stderr into frames: one byte for
+the stream (1 stdout, 2 stderr), three zero bytes, a 4-byte big-endian length,
+then the payload. With a TTY the stream is raw bytes. Either way a line or a
+UTF-8 character can be split across chunks, so decoding is incremental.
+"""
+
+import codecs
+import struct
+
+STREAMS = {0: "stdout", 1: "stdout", 2: "stderr"}
+HEADER_SIZE = 8
+
+
+class LineSplitter:
+    """Turns byte chunks of one stream into complete text lines."""
+
+    def __init__(self):
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.partial = ""
+
+    def feed(self, data: bytes) -> list[str]:
+        text = self.partial + self.decoder.decode(data)
+        lines = text.split("\n")
+        self.partial = lines.pop()
+        return [line.removesuffix("\r") for line in lines]
+
+    def finish(self) -> list[str]:
+        text = self.partial + self.decoder.decode(b"", final=True)
+        self.partial = ""
+        return [text] if text else []
+
+
+class FrameParser:
+    """Splits a multiplexed stream (arbitrary chunks) into (stream, line) pairs."""
+
+    def __init__(self):
+        self.buffer = bytearray()
+        self.splitters = {"stdout": LineSplitter(), "stderr": LineSplitter()}
+
+    def feed(self, chunk: bytes) -> list[tuple[str, str]]:
+        self.buffer.extend(chunk)
+        lines: list[tuple[str, str]] = []
+        while len(self.buffer) >= HEADER_SIZE:
+            kind, length = struct.unpack(">BxxxL", self.buffer[:HEADER_SIZE])
+            if len(self.buffer) < HEADER_SIZE + length:
+                break
+            payload = bytes(self.buffer[HEADER_SIZE : HEADER_SIZE + length])
+            del self.buffer[: HEADER_SIZE + length]
+            stream = STREAMS.get(kind, "stdout")
+            lines.extend(
+                (stream, line) for line in self.splitters[stream].feed(payload)
+            )
+        return lines
+
+    def finish(self) -> list[tuple[str, str]]:
+        return [
+            (stream, line)
+            for stream, splitter in self.splitters.items()
+            for line in splitter.finish()
+        ]
+
+
+class RawParser:
+    """Splits a TTY stream (no frames) into ("stdout", line) pairs."""
+
+    def __init__(self):
+        self.splitter = LineSplitter()
+
+    def feed(self, chunk: bytes) -> list[tuple[str, str]]:
+        return [("stdout", line) for line in self.splitter.feed(chunk)]
+
+    def finish(self) -> list[tuple[str, str]]:
+        return [("stdout", line) for line in self.splitter.finish()]
+
+
+def split_timestamp(line: str) -> tuple[str, str]:
+    """Split Docker's `timestamps=1` prefix ("<RFC 3339 time> <text>") from a line."""
+    head, separator, rest = line.partition(" ")
+    if separator and len(head) >= 20 and head[4] == "-" and head[10] == "T":
+        return head, rest
+    return "", line
+
+
+def timestamp_key(timestamp: str) -> tuple[str, int]:
+    """Order RFC 3339 times with nanoseconds, whose trailing zeros Docker trims."""
+    if not timestamp:
+        return ("", 0)
+    base, _, fraction = timestamp.rstrip("Z").partition(".")
+    return (base, int((fraction + "000000000")[:9] or 0))

@@ -1,0 +1,248 @@
+"""Keeps the mirror of a host equal to what its Docker engine reports.
+
+`resync` lists everything with one raw API call per kind and corrects the
+mirror; `apply_event` updates the one object a Docker event names. Each kind is
+synced on its own, so one failing call leaves the others' rows in place.
+"""
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..docker_client import DockerError, client_for, docker_errors
+from ..models import App, Container, DockerHost, Image, Network, Volume
+from . import live
+from .mirror_data import container_fields, image_fields, network_fields, volume_fields
+
+logger = logging.getLogger(__name__)
+
+
+def _app_ids(host: DockerHost) -> dict[str, int]:
+    return dict(App.objects.filter(host=host).values_list("name", "id"))
+
+
+def container_message(container: Container, action: str) -> dict[str, Any]:
+    return {
+        "type": "mirror.change",
+        "kind": "container",
+        "action": action,
+        "id": container.pk,
+        "docker_id": container.docker_id,
+        "name": container.name,
+        "state": container.state,
+        "status": container.status,
+        "team_id": container.app.team_id if container.app_id else None,
+        "app_id": container.app_id,
+        "compose_project": container.compose_project,
+    }
+
+
+def _save_container(host: DockerHost, entry: dict, app_ids: dict[str, int]) -> None:
+    fields = container_fields(entry)
+    fields["app_id"] = app_ids.get(fields["labels"].get("pier.app", ""))
+    container, created = Container.objects.update_or_create(
+        host=host, docker_id=entry["Id"], defaults=fields
+    )
+    action = "create" if created else "update"
+    live.send_after_commit(
+        live.host_group(host.pk), container_message(container, action)
+    )
+
+
+def _remove_containers(host: DockerHost, rows) -> None:
+    for container in rows.select_related("app"):
+        message = container_message(container, "remove")
+        container.delete()
+        live.send_after_commit(live.host_group(host.pk), message)
+
+
+def sync_containers(host: DockerHost, entries: list[dict] | None = None) -> None:
+    """Replace the host's container rows with the engine's full list."""
+    if entries is None:
+        with docker_errors(host):
+            entries = client_for(host).api.containers(all=True)
+    app_ids = _app_ids(host)
+    seen = {entry["Id"] for entry in entries}
+    known = {
+        row.docker_id: row
+        for row in Container.objects.filter(host=host).select_related("app")
+    }
+    with transaction.atomic():
+        for entry in entries:
+            fields = container_fields(entry)
+            old = known.get(entry["Id"])
+            if old is not None and all(
+                getattr(old, name) == value
+                for name, value in fields.items()
+                if name not in ("created",)
+            ):
+                continue
+            _save_container(host, entry, app_ids)
+        _remove_containers(
+            host, Container.objects.filter(host=host).exclude(docker_id__in=seen)
+        )
+
+
+def sync_images(host: DockerHost) -> None:
+    with docker_errors(host):
+        entries = client_for(host).api.images(all=False)
+    seen = set()
+    with transaction.atomic():
+        for entry in entries:
+            seen.add(entry["Id"])
+            Image.objects.update_or_create(
+                host=host, docker_id=entry["Id"], defaults=image_fields(entry)
+            )
+        Image.objects.filter(host=host).exclude(docker_id__in=seen).delete()
+    live.send_after_commit(
+        live.host_group(host.pk), {"type": "mirror.change", "kind": "image"}
+    )
+
+
+def sync_networks(host: DockerHost) -> None:
+    with docker_errors(host):
+        entries = client_for(host).api.networks()
+    seen = set()
+    with transaction.atomic():
+        for entry in entries:
+            seen.add(entry["Id"])
+            Network.objects.update_or_create(
+                host=host, docker_id=entry["Id"], defaults=network_fields(entry)
+            )
+        Network.objects.filter(host=host).exclude(docker_id__in=seen).delete()
+    live.send_after_commit(
+        live.host_group(host.pk), {"type": "mirror.change", "kind": "network"}
+    )
+
+
+def sync_volumes(host: DockerHost) -> None:
+    with docker_errors(host):
+        entries = client_for(host).api.volumes().get("Volumes") or []
+    seen = set()
+    with transaction.atomic():
+        for entry in entries:
+            seen.add(entry["Name"])
+            Volume.objects.update_or_create(
+                host=host, name=entry["Name"], defaults=volume_fields(entry)
+            )
+        Volume.objects.filter(host=host).exclude(name__in=seen).delete()
+    live.send_after_commit(
+        live.host_group(host.pk), {"type": "mirror.change", "kind": "volume"}
+    )
+
+
+SYNCERS = {
+    "containers": sync_containers,
+    "images": sync_images,
+    "networks": sync_networks,
+    "volumes": sync_volumes,
+}
+
+
+def resync(host: DockerHost) -> list[str]:
+    """Correct the whole mirror of a host; return the kinds that failed.
+
+    Raises HostUnavailable when the engine does not answer at all.
+    """
+    with docker_errors(host):
+        info = client_for(host).api.version()
+    failed = []
+    for kind, syncer in SYNCERS.items():
+        try:
+            syncer(host)
+        except DockerError as error:
+            failed.append(kind)
+            logger.warning("Resync of %s on host %s failed: %s", kind, host.pk, error)
+    mark_online(host, info)
+    return failed
+
+
+def update_counts(host: DockerHost) -> dict[str, int]:
+    containers = Container.objects.filter(host=host)
+    return {
+        "containers": containers.count(),
+        "running": containers.filter(state="running").count(),
+        "images": Image.objects.filter(host=host).count(),
+        "networks": Network.objects.filter(host=host).count(),
+        "volumes": Volume.objects.filter(host=host).count(),
+    }
+
+
+def mark_online(host: DockerHost, version: dict | None = None) -> None:
+    now = timezone.now()
+    host.status = DockerHost.ONLINE
+    host.status_detail = ""
+    host.last_seen = now
+    host.last_sync = now
+    if version:
+        host.engine_version = version.get("Version", "")
+        host.api_version = version.get("ApiVersion", "")
+    host.counts = update_counts(host)
+    host.save(
+        update_fields=[
+            "status",
+            "status_detail",
+            "last_seen",
+            "last_sync",
+            "engine_version",
+            "api_version",
+            "counts",
+        ]
+    )
+    _send_host_status(host)
+
+
+def mark_offline(host: DockerHost, reason: str) -> None:
+    """Show the host as offline; its mirror rows stay until it returns."""
+    changed = host.status != DockerHost.OFFLINE or host.status_detail != reason
+    host.status = DockerHost.OFFLINE
+    host.status_detail = reason
+    host.save(update_fields=["status", "status_detail"])
+    if changed:
+        _send_host_status(host)
+
+
+def _send_host_status(host: DockerHost) -> None:
+    live.send_now(
+        live.host_group(host.pk),
+        {
+            "type": "host.status",
+            "status": host.status,
+            "detail": host.status_detail,
+            "counts": host.counts,
+        },
+    )
+
+
+def apply_event(host: DockerHost, event: dict[str, Any]) -> None:
+    """Update the mirror for one Docker event."""
+    kind = event.get("Type")
+    actor = event.get("Actor") or {}
+    object_id = actor.get("ID") or event.get("id", "")
+    if kind == "container":
+        _apply_container_event(host, object_id)
+    elif kind == "image":
+        sync_images(host)
+    elif kind == "network":
+        sync_networks(host)
+    elif kind == "volume":
+        sync_volumes(host)
+
+
+def _apply_container_event(host: DockerHost, container_id: str) -> None:
+    if not container_id:
+        return
+    with docker_errors(host):
+        entries = client_for(host).api.containers(
+            all=True, filters={"id": container_id}
+        )
+    entries = [entry for entry in entries if entry["Id"] == container_id]
+    with transaction.atomic():
+        if entries:
+            _save_container(host, entries[0], _app_ids(host))
+        else:
+            _remove_containers(
+                host, Container.objects.filter(host=host, docker_id=container_id)
+            )

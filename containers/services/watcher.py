@@ -1,0 +1,164 @@
+"""Follows each host's Docker event stream and keeps its mirror current.
+
+One thread per host: connect, resync everything, then apply events as they
+arrive. A second thread pings the engine every few seconds, so a host whose
+network goes silent is marked offline even when no error reaches the stream.
+After any break the loop reconnects with a growing pause and resyncs, because
+events sent while the stream was down are lost.
+"""
+
+import logging
+import threading
+import time
+
+from django.db import close_old_connections
+from django.utils import timezone
+
+from ..docker_client import DockerError, HostUnavailable, forget_client, fresh_client
+from ..models import DockerHost
+from . import sync
+
+logger = logging.getLogger(__name__)
+
+PING_SECONDS = 2.0
+PING_TIMEOUT = 3
+EVENT_KINDS = ["container", "image", "network", "volume"]
+
+
+class HostWatcher:
+    """Watches one host until `stop()` is called."""
+
+    def __init__(self, host_id: int):
+        self.host_id = host_id
+        self.stopping = threading.Event()
+        self.stream = None
+        self.threads = [
+            threading.Thread(
+                target=self._follow, name=f"events-{host_id}", daemon=True
+            ),
+            threading.Thread(target=self._ping, name=f"ping-{host_id}", daemon=True),
+        ]
+
+    def start(self) -> None:
+        for thread in self.threads:
+            thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self._close_stream()
+
+    def _host(self) -> DockerHost | None:
+        close_old_connections()
+        return DockerHost.objects.filter(pk=self.host_id).first()
+
+    def _close_stream(self) -> None:
+        stream, self.stream = self.stream, None
+        if stream is not None:
+            try:
+                stream.close()
+            except Exception as error:
+                logger.debug(
+                    "Closing the event stream of host %s: %s", self.host_id, error
+                )
+
+    def _follow(self) -> None:
+        pause = 0.5
+        while not self.stopping.is_set():
+            host = self._host()
+            if host is None:
+                return
+            try:
+                self._follow_once(host)
+                pause = 0.5
+            except (DockerError, OSError) as error:
+                logger.warning("Event stream of host %s broke: %s", host.pk, error)
+                forget_client(host)
+                sync.mark_offline(host, str(error))
+            except Exception:
+                logger.exception("Event stream of host %s failed", host.pk)
+            finally:
+                self._close_stream()
+            self.stopping.wait(pause)
+            pause = min(pause * 2, 5.0)
+
+    def _follow_once(self, host: DockerHost) -> None:
+        client = fresh_client(host, timeout=None)
+        try:
+            since = int(time.time())
+            self.stream = client.api.events(
+                decode=True, filters={"type": EVENT_KINDS}, since=since
+            )
+            # The stream is open before the listing, so no change can fall
+            # between the two.
+            failed = sync.resync(host)
+            logger.info(
+                "Host %s resynced (failed parts: %s)", host.pk, failed or "none"
+            )
+            for event in self.stream:
+                if self.stopping.is_set():
+                    return
+                self._apply(host, event)
+            raise HostUnavailable(f"Docker host {host.name} closed its event stream")
+        finally:
+            client.close()
+
+    def _apply(self, host: DockerHost, event: dict) -> None:
+        close_old_connections()
+        try:
+            sync.apply_event(host, event)
+        except HostUnavailable:
+            raise
+        except DockerError as error:
+            logger.warning(
+                "Applying event %s %s on host %s failed: %s",
+                event.get("Type"),
+                event.get("Action"),
+                host.pk,
+                error,
+            )
+
+    def _ping(self) -> None:
+        while not self.stopping.wait(PING_SECONDS):
+            host = self._host()
+            if host is None:
+                return
+            try:
+                client = fresh_client(host, timeout=PING_TIMEOUT)
+                try:
+                    client.api.ping()
+                finally:
+                    client.close()
+            except Exception as error:
+                if host.status != DockerHost.OFFLINE:
+                    logger.warning("Host %s stopped answering: %s", host.pk, error)
+                sync.mark_offline(host, f"Not answering: {error}")
+                self._close_stream()
+                continue
+            DockerHost.objects.filter(pk=host.pk, status=DockerHost.ONLINE).update(
+                last_seen=timezone.now()
+            )
+
+
+class Supervisor:
+    """Starts a watcher for every registered host and stops those removed."""
+
+    def __init__(self):
+        self.watchers: dict[int, HostWatcher] = {}
+
+    def refresh(self) -> None:
+        close_old_connections()
+        host_ids = set(DockerHost.objects.values_list("id", flat=True))
+        for host_id in host_ids - set(self.watchers):
+            logger.info("Watching Docker host %s", host_id)
+            watcher = HostWatcher(host_id)
+            self.watchers[host_id] = watcher
+            watcher.start()
+        for host_id in set(self.watchers) - host_ids:
+            self.watchers.pop(host_id).stop()
+
+    def run_forever(self, stop: threading.Event, refresh_seconds: float = 3.0) -> None:
+        while not stop.is_set():
+            self.refresh()
+            stop.wait(refresh_seconds)
+        for watcher in self.watchers.values():
+            watcher.stop()
