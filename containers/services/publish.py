@@ -52,7 +52,6 @@ def send_app_change(app: App, what: str) -> None:
 
 def _fetch_source(app: App, job: Job, log: JobLog, folder: Path) -> Path:
     if app.source_kind == App.GIT:
-        log.line(f"Cloning {sources.mask_credentials(app.source_url)} ({app.branch})")
         sources.clone_git(
             app.source_url,
             app.branch or "main",
