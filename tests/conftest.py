@@ -83,18 +83,23 @@ def local_host(live_db) -> DockerHost:
 @pytest.fixture(scope="session")
 def stack(live_db, local_host, tmp_path_factory, docker_api):
     """Pier's web server, a Celery worker and the host watcher, running."""
-    pier = PierStack(tmp_path_factory.mktemp("pier-logs")).start()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        local_host.refresh_from_db()
-        if local_host.status == DockerHost.ONLINE:
-            break
-        time.sleep(0.2)
-    else:
+    pier = PierStack(tmp_path_factory.mktemp("pier-logs"))
+    try:
+        pier.start()
+        wait_until_online(local_host, pier)
+        yield pier
+    finally:
         pier.stop()
-        raise RuntimeError(f"The watcher did not sync the local host: {pier.log_dir}")
-    yield pier
-    pier.stop()
+
+
+def wait_until_online(host: DockerHost, pier: PierStack, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        host.refresh_from_db()
+        if host.status == DockerHost.ONLINE:
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"The watcher did not sync host {host.name}: {pier.log_dir}")
 
 
 class Users:

@@ -94,6 +94,10 @@ class PierStack:
         self._wait_for_web()
         return self
 
+    def log_text(self, name: str) -> str:
+        """Return what a child process has written so far (web, worker, watcher)."""
+        return (self.log_dir / f"{name}.log").read_text(errors="replace")
+
     def _wait_for_web(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -51,7 +51,14 @@ def send_app_change(app: App, what: str) -> None:
 
 
 def _fetch_source(app: App, job: Job, log: JobLog, folder: Path) -> Path:
-    if app.source_kind == App.GIT:
+    if app.source_kind == App.GIT and _is_plain_folder(app.source_url):
+        # An operator-allowed local folder that is not a Git repository is
+        # copied as it is, so examples and work in progress publish directly.
+        local = Path(app.source_url.removeprefix("file://"))
+        log.line(f"Copying the folder {local}")
+        shutil.copytree(local, folder / "source", symlinks=True)
+        context = folder / "source"
+    elif app.source_kind == App.GIT:
         sources.clone_git(
             app.source_url,
             app.branch or "main",
@@ -70,6 +77,15 @@ def _fetch_source(app: App, job: Job, log: JobLog, folder: Path) -> Path:
         )
     sources.find_dockerfile(context)
     return context
+
+
+def _is_plain_folder(url: str) -> bool:
+    if not url.startswith("file://"):
+        return False
+    path = Path(url.removeprefix("file://"))
+    return (
+        path.is_dir() and not (path / ".git").exists() and not (path / "HEAD").exists()
+    )
 
 
 def _build(app: App, release: Release, context: Path, log: JobLog) -> str:

@@ -162,6 +162,7 @@ def swap(app: App, release: Release, environment: dict, log: JobLog) -> str:
         remove_container_quietly(app.host, candidate)
         container_id = _replace(app, release, current, environment, name, log)
     _mark_live(app, release, container_id)
+    log.progress(phase="live")
     log.line(f"{app.name} v{release.version} is live at {app.url}")
     return container_id
 
