@@ -10,6 +10,9 @@ from django.http import Http404
 
 from ..models import App, Container, Job, Profile
 
+# Label that gives a container made outside an app to a team.
+TEAM_LABEL = "pier.team"
+
 
 def is_operator(user) -> bool:
     if not user.is_authenticated:
@@ -48,10 +51,18 @@ def app_for(user, app_id: int) -> App:
 
 
 def can_use_container(user, container: Container) -> bool:
-    """Tell whether the user may read logs, open a terminal and restart it."""
+    """Tell whether the user may read logs, open a terminal and restart it.
+
+    A container belongs to a team through its app, or through the label
+    `pier.team=<team id>` that the container form sets.
+    """
     if is_operator(user):
         return True
-    return container.app_id is not None and container.app.team_id in team_ids(user)
+    teams = team_ids(user)
+    if container.app_id is not None and container.app.team_id in teams:
+        return True
+    label = (container.labels or {}).get(TEAM_LABEL)
+    return label is not None and label in {str(team) for team in teams}
 
 
 def container_for(user, container_id: int) -> Container:
