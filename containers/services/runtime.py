@@ -83,8 +83,11 @@ def wait_until_answers(app: App, container_id: str, port: int, log: JobLog) -> N
     deadline = time.monotonic() + ANSWER_TIMEOUT
     while time.monotonic() < deadline:
         with docker_errors(app.host):
-            state = client_for(app.host).api.inspect_container(container_id)["State"]
-        if state["Status"] in ("exited", "dead"):
+            details = client_for(app.host).api.inspect_container(container_id)
+        state = details["State"]
+        # With a restart policy a crashing app shows as "restarting" between runs.
+        crashed = state.get("Restarting") or details.get("RestartCount", 0) > 0
+        if state["Status"] in ("exited", "dead") or crashed:
             output = _last_logs(app, container_id)
             raise JobFailed(
                 f"The container exited with code {state.get('ExitCode')} before "
