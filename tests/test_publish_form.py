@@ -1,0 +1,108 @@
+"""The Publish form rejects bad input with a message beside the field."""
+
+import socket
+
+import pytest
+from django.urls import reverse
+
+from containers.models import App, DockerHost
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def developer(users):
+    return users.make(teams=[users.team()])
+
+
+def form_data(developer, **overrides):
+    data = {
+        "name": "form-app",
+        "team": developer.teams.first().pk,
+        "source_kind": "git",
+        "source_url": "https://127.0.0.1:9/app.git",
+        "branch": "main",
+        "container_port": 8080,
+        "host": DockerHost.objects.get(name="local").pk,
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ext::sh -c touch% /tmp/pwned", "ext::"),
+        ("file:///etc", "local repositories are not enabled"),
+        ("/etc", "local repositories are not enabled"),
+        ("--upload-pack=touch /tmp/x", "Git would read as an option"),
+        ("", "Enter the Git repository URL."),
+    ],
+)
+def test_bad_git_url_rejected(client, developer, url, message):
+    client.force_login(developer)
+
+    response = client.post(reverse("publish"), form_data(developer, source_url=url))
+
+    assert response.status_code == 400
+    assert message.encode() in response.content
+    assert not App.objects.filter(name="form-app").exists()
+
+
+def test_taken_host_port_rejected(client, developer):
+    client.force_login(developer)
+    with socket.socket() as blocker:
+        blocker.bind(("0.0.0.0", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        response = client.post(reverse("publish"), form_data(developer, host_port=port))
+
+    assert response.status_code == 400
+    assert f"Host port {port} is already in use".encode() in response.content
+    assert not App.objects.filter(name="form-app").exists()
+
+
+def test_bad_environment_line_named(client, developer):
+    client.force_login(developer)
+
+    response = client.post(
+        reverse("publish"), form_data(developer, environment="GOOD=1\nnot a pair\n")
+    )
+
+    assert response.status_code == 400
+    assert b"Line 2" in response.content
+
+
+def test_wrong_archive_type_rejected(client, developer, tmp_path):
+    client.force_login(developer)
+    upload = tmp_path / "app.rar"
+    upload.write_bytes(b"not an archive")
+    with upload.open("rb") as handle:
+        response = client.post(
+            reverse("publish"),
+            form_data(developer, source_kind="archive", source_url="", archive=handle),
+        )
+
+    assert response.status_code == 400
+    assert b"is not a .tar.gz" in response.content
+
+
+def test_invalid_app_name_rejected(client, developer):
+    client.force_login(developer)
+
+    response = client.post(reverse("publish"), form_data(developer, name="Bad Name!"))
+
+    assert response.status_code == 400
+    assert b"lowercase letters" in response.content
+
+
+def test_valid_form_creates_app_and_job(client, developer):
+    client.force_login(developer)
+
+    response = client.post(reverse("publish"), form_data(developer))
+
+    app = App.objects.get(name="form-app")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("app-detail", args=[app.pk])
+    assert app.host_port is not None
+    assert app.jobs.get().kind == "publish"
