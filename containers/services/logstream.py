@@ -6,13 +6,14 @@ a viewer joins its backlog to the live stream without gaps or repeats.
 """
 
 import logging
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
 
 from ..docker_client import DockerError, docker_errors, fresh_client
 from ..models import Container
-from .logframes import FrameParser, RawParser, split_timestamp
+from .logframes import HEADER_SIZE, FrameParser, RawParser, split_timestamp
 
 logger = logging.getLogger(__name__)
 
@@ -32,12 +33,23 @@ def _open(container: Container, params: dict):
     return client, response, tty
 
 
+def _chunks(response, tty: bool) -> Iterator[bytes]:
+    """Yield data as soon as it arrives: whole frames, or raw bytes with a TTY."""
+    if tty:
+        while chunk := response.raw.read1(65536):
+            yield chunk
+        return
+    while True:
+        header = response.raw.read(HEADER_SIZE)
+        if len(header) < HEADER_SIZE:
+            return
+        (length,) = struct.unpack(">xxxxL", header)
+        yield header + response.raw.read(length)
+
+
 def _read(response, tty: bool) -> Iterator[list[Line]]:
     parser = RawParser() if tty else FrameParser()
-    while True:
-        chunk = response.raw.read1(65536) if tty else response.raw.read(65536)
-        if not chunk:
-            break
+    for chunk in _chunks(response, tty):
         pairs = parser.feed(chunk)
         if pairs:
             yield [[stream, *split_timestamp(text)] for stream, text in pairs]

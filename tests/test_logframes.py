@@ -1,0 +1,93 @@
+"""Parsing Docker's log streams: frames, split lines and split UTF-8 characters."""
+
+import struct
+
+from containers.services.logframes import (
+    FrameParser,
+    RawParser,
+    split_timestamp,
+    timestamp_key,
+)
+
+
+def frame(stream: int, payload: bytes) -> bytes:
+    return struct.pack(">BxxxL", stream, len(payload)) + payload
+
+
+def test_frames_split_by_stream():
+    parser = FrameParser()
+
+    lines = parser.feed(frame(1, b"out\n") + frame(2, b"err\n"))
+
+    assert lines == [("stdout", "out"), ("stderr", "err")]
+
+
+def test_frame_split_across_chunks():
+    data = frame(1, b"hello world\n")
+    parser = FrameParser()
+
+    assert parser.feed(data[:3]) == []
+    assert parser.feed(data[3:10]) == []
+    assert parser.feed(data[10:]) == [("stdout", "hello world")]
+
+
+def test_line_split_across_frames():
+    parser = FrameParser()
+
+    assert parser.feed(frame(1, b"half ")) == []
+    assert parser.feed(frame(1, b"line\nnext")) == [("stdout", "half line")]
+    assert parser.finish() == [("stdout", "next")]
+
+
+def test_utf8_character_split_across_frames():
+    text = "é€😀\n".encode()
+    parser = FrameParser()
+
+    first = parser.feed(frame(1, text[:2]))
+    second = parser.feed(frame(1, text[2:5]))
+    third = parser.feed(frame(1, text[5:]))
+
+    assert first == []
+    assert second == []
+    assert third == [("stdout", "é€😀")]
+
+
+def test_streams_keep_separate_partial_lines():
+    parser = FrameParser()
+
+    parser.feed(frame(1, b"out-") + frame(2, b"err-"))
+    lines = parser.feed(frame(2, b"tail\n") + frame(1, b"tail\n"))
+
+    assert lines == [("stderr", "err-tail"), ("stdout", "out-tail")]
+
+
+def test_raw_stream_strips_carriage_returns():
+    parser = RawParser()
+
+    assert parser.feed(b"one\r\ntw") == [("stdout", "one")]
+    assert parser.feed(b"o\r\n") == [("stdout", "two")]
+
+
+def test_invalid_utf8_replaced_not_raised():
+    parser = RawParser()
+
+    assert parser.feed(b"bad \xff byte\n") == [("stdout", "bad \ufffd byte")]
+
+
+def test_timestamp_split_from_text():
+    stamp, text = split_timestamp("2026-12-04T16:08:59.785008926Z GET / 200")
+
+    assert stamp == "2026-12-04T16:08:59.785008926Z"
+    assert text == "GET / 200"
+
+
+def test_line_without_timestamp_kept_whole():
+    assert split_timestamp("plain text") == ("", "plain text")
+
+
+def test_timestamp_order_with_trimmed_zeros():
+    shorter = timestamp_key("2026-12-04T16:08:59.1Z")
+    longer = timestamp_key("2026-12-04T16:08:59.10000001Z")
+
+    assert shorter < longer
+    assert timestamp_key("2026-12-04T16:09:00Z") > longer
