@@ -37,8 +37,9 @@ from containers.compose.policy_rules import (
     Finding,
 )
 
-# Capabilities that Docker Engine 20.10 grants every container by default, so
-# adding one back after `cap_drop: [ALL]` gives no new power.
+# Capabilities that Docker Engine 20.10 grants every container by default (the
+# CapEff of a busybox container), so adding one back after `cap_drop: [ALL]`
+# gives no new power.
 DOCKER_DEFAULT_CAPABILITIES = frozenset(
     {
         "AUDIT_WRITE",
@@ -85,14 +86,16 @@ _UNCONFINED_SECURITY_OPTS = {
 
 @dataclass(frozen=True)
 class ComposePolicy:
-    """What a compose project may ask of the engine.
+    """Limits on what a compose project may ask of the engine.
 
-    The defaults are the strict policy for developers. With
-    ``allow_bind_mounts`` set, an empty ``allowed_bind_roots`` allows any host
-    path, and otherwise a bind source must be one of the roots or below one.
-    The Docker socket needs ``allow_docker_socket`` as well. `cap_add: ALL` is
-    rejected under every policy. An operator who needs every capability uses
-    ``allow_privileged`` and `privileged: true`, which this policy checks.
+    The defaults are the strict policy for developers. ``allowed_capabilities``
+    replaces DOCKER_DEFAULT_CAPABILITIES, so a custom set that should keep them
+    must include them. With ``allow_bind_mounts`` set, an empty
+    ``allowed_bind_roots`` allows any host path, and otherwise a bind source
+    must be one of the roots or below one. The Docker socket needs
+    ``allow_docker_socket`` as well. `cap_add: ALL` is rejected under every
+    policy. An operator who needs every capability uses ``allow_privileged``
+    and `privileged: true`, which this policy checks.
     """
 
     allow_privileged: bool = False

@@ -43,9 +43,9 @@ def stream_process(
 ) -> StreamResult:
     """Run ``command`` and call ``on_line(stream, line)`` for each output line.
 
-    ``stream`` is "stdout" or "stderr". On timeout or when ``cancel`` is set, the
-    whole process group gets SIGTERM, then SIGKILL after KILL_GRACE_SECONDS, and
-    the result has ``timed_out`` or ``cancelled`` set. An exception raised by
+    ``stream`` is "stdout" or "stderr". On timeout or when ``cancel`` is set,
+    `kill_group` stops the whole process group, and the result has
+    ``timed_out`` or ``cancelled`` set. An exception raised by
     ``on_line`` kills the process group the same way and propagates.
     """
     process = subprocess.Popen(
@@ -120,16 +120,32 @@ def _emit(
 
 
 def kill_group(process: subprocess.Popen[bytes]) -> None:
-    """Stop the process group that ``process`` leads: SIGTERM, then SIGKILL."""
-    logger.info("stopping process group %s", process.pid)
-    _signal_group(process.pid, signal.SIGTERM)
+    """Stop the process group that ``process`` leads.
+
+    The group gets SIGTERM, and SIGKILL if any member is still alive after
+    KILL_GRACE_SECONDS. Members such as the compose binary under its Python
+    wrapper can outlive the leader, so the wait is for the whole group.
+    """
+    group_id = process.pid
+    logger.info("stopping process group %s", group_id)
+    _signal_group(group_id, signal.SIGTERM)
+    deadline = time.monotonic() + KILL_GRACE_SECONDS
+    while time.monotonic() < deadline:
+        # Reaping the leader keeps its zombie from counting as a live member.
+        process.poll()
+        if not _group_exists(group_id):
+            return
+        time.sleep(_POLL_SECONDS)
+    logger.warning("process group %s ignored SIGTERM, sending SIGKILL", group_id)
+    _signal_group(group_id, signal.SIGKILL)
+
+
+def _group_exists(group_id: int) -> bool:
     try:
-        process.wait(timeout=KILL_GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
-        logger.warning("process group %s ignored SIGTERM, sending SIGKILL", process.pid)
-    # Children such as the compose binary under its Python wrapper can outlive
-    # the leader, so the group gets SIGKILL even when the leader has exited.
-    _signal_group(process.pid, signal.SIGKILL)
+        os.killpg(group_id, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _signal_group(group_id: int, signal_number: signal.Signals) -> None:
