@@ -1,3 +1,9 @@
 """Imports every module that registers job handlers, so workers know all kinds."""
 
-from . import publish  # noqa: F401
+from . import (
+    images,  # noqa: F401
+    images_build,  # noqa: F401
+    images_remove,  # noqa: F401
+    images_transfer,  # noqa: F401
+    publish,  # noqa: F401
+)

@@ -1,0 +1,251 @@
+"""Registries: stored credentials, the engine's login check and catalog search.
+
+Passwords are stored encrypted (`Registry.password`) and leave Pier only in the
+`X-Registry-Auth` header of an engine call or the Basic authorization of a
+catalog request. They are never logged and never rendered into a page.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+import requests
+from django.utils import timezone
+
+from ..docker_client import DockerError, docker_errors, fresh_client
+from ..models import DockerHost, Registry
+
+logger = logging.getLogger(__name__)
+
+DOCKER_HUB = "docker.io"
+DOCKER_HUB_NAMES = {"docker.io", "index.docker.io", "registry-1.docker.io"}
+DOCKER_HUB_LOGIN = "https://index.docker.io/v1/"
+LOGIN_TIMEOUT = 20
+CATALOG_TIMEOUT = (3.05, 10)
+CATALOG_PAGE = 100
+CATALOG_MAX_PAGES = 10
+MAX_TAG_LOOKUPS = 30
+HUB_SEARCH_TIMEOUT = 10
+HUB_SEARCH_LIMIT = 25
+
+
+class RegistryError(Exception):
+    """A registry request failed; the message is fit for the page."""
+
+
+@dataclass
+class LoginCheck:
+    ok: bool
+    message: str
+
+
+@dataclass
+class CatalogResult:
+    """Repositories of a registry whose name contains the search term."""
+
+    repositories: list[tuple[str, list[str]]] = field(default_factory=list)
+    more: int = 0
+    truncated: bool = False
+
+
+def explicit_host(reference: str) -> str | None:
+    """Return the registry host written in a reference, None when it has none.
+
+    Docker reads the first path component as a registry host only when it
+    contains a dot or a colon, or is `localhost`.
+    """
+    name = reference.partition("@")[0]
+    first, separator, _ = name.partition("/")
+    if separator and ("." in first or ":" in first or first == "localhost"):
+        return first.lower()
+    return None
+
+
+def registry_host(reference: str) -> str:
+    """Return the registry host of an image reference, docker.io when it has none."""
+    return explicit_host(reference) or DOCKER_HUB
+
+
+def find_registry(host: str) -> Registry | None:
+    """Return the stored registry whose URL is this host[:port], if any."""
+    names = DOCKER_HUB_NAMES if host in DOCKER_HUB_NAMES else {host}
+    for registry in Registry.objects.all():
+        if registry.url.strip().lower() in names:
+            return registry
+    return None
+
+
+def auth_config(registry: Registry | None) -> dict | None:
+    """Return the engine's `auth_config` for a registry, None without a user."""
+    if registry is None or not registry.username:
+        return None
+    return {
+        "username": registry.username,
+        "password": registry.password or "",
+        "serveraddress": login_address(registry),
+    }
+
+
+def login_address(registry: Registry) -> str:
+    if registry.url.strip().lower() in DOCKER_HUB_NAMES:
+        return DOCKER_HUB_LOGIN
+    return registry.url.strip()
+
+
+def login_failed_message(registry: Registry | None, host: str, detail: str) -> str:
+    """Explain a rejected login, naming the registry and what to fix."""
+    if registry is None:
+        return (
+            f"Registry login failed for {host}: {detail}. Add {host} on the "
+            "Registries page with a user name and password."
+        )
+    return (
+        f"Registry login failed for {registry.name} ({registry.url}): {detail}. "
+        "Check the user name and password on the Registries page."
+    )
+
+
+def is_auth_error(detail: str) -> bool:
+    text = detail.lower()
+    markers = ("unauthorized", "authentication required", "401", "denied")
+    return any(marker in text for marker in markers)
+
+
+def check_login(registry: Registry, host: DockerHost) -> LoginCheck:
+    """Log in to the registry through a host's engine and store the outcome.
+
+    A fresh client is used and closed, so the engine's answer is never a
+    cached login and the credentials do not stay in a shared client.
+    """
+    try:
+        client = fresh_client(host, timeout=LOGIN_TIMEOUT)
+        try:
+            with docker_errors(host):
+                answer = client.api.login(
+                    registry.username,
+                    registry.password or "",
+                    reauth=True,
+                    registry=login_address(registry),
+                )
+        finally:
+            client.close()
+    except DockerError as error:
+        logger.info(
+            "Login to registry %s through host %s failed: %s",
+            registry.pk,
+            host.pk,
+            error,
+        )
+        result = LoginCheck(False, f"Login failed: {error}")
+    else:
+        status = answer.get("Status") or "Login Succeeded"
+        result = LoginCheck(True, f"{status} (through host {host.name}).")
+    registry.last_check = timezone.now()
+    registry.last_check_ok = result.ok
+    registry.last_check_message = result.message
+    registry.save(update_fields=["last_check", "last_check_ok", "last_check_message"])
+    return result
+
+
+def base_url(registry: Registry) -> str:
+    scheme = "http" if registry.insecure else "https"
+    return f"{scheme}://{registry.url.strip()}"
+
+
+def _get(registry: Registry, url: str) -> requests.Response:
+    auth = (registry.username, registry.password or "") if registry.username else None
+    try:
+        response = requests.get(url, auth=auth, timeout=CATALOG_TIMEOUT)
+    except requests.RequestException as error:
+        logger.info("Catalog request to registry %s failed: %s", registry.pk, error)
+        raise RegistryError(
+            f"Registry {registry.name} at {base_url(registry)} is not reachable: "
+            f"{error.__class__.__name__}."
+        ) from error
+    if response.status_code == 401:
+        _raise_unauthorized(registry, response)
+    if response.status_code != 200:
+        raise RegistryError(
+            f"Registry {registry.name} answered HTTP {response.status_code} to "
+            f"{url.removeprefix(base_url(registry))}."
+        )
+    return response
+
+
+def _raise_unauthorized(registry: Registry, response: requests.Response) -> None:
+    challenge = response.headers.get("WWW-Authenticate", "")
+    if challenge.lower().startswith("bearer"):
+        # NOTE: registries with token authentication (Docker Hub, Harbor,
+        # GitLab) need a token from their auth service first; not supported yet.
+        raise RegistryError(
+            f"Registry {registry.name} asks for token authentication, which "
+            "catalog search does not support. Pull by name instead."
+        )
+    raise RegistryError(
+        login_failed_message(registry, registry.url, "HTTP 401 Unauthorized")
+    )
+
+
+def _repositories(registry: Registry) -> tuple[list[str], bool]:
+    names: list[str] = []
+    url = f"{base_url(registry)}/v2/_catalog?n={CATALOG_PAGE}"
+    for _ in range(CATALOG_MAX_PAGES):
+        response = _get(registry, url)
+        names.extend(response.json().get("repositories") or [])
+        following = response.links.get("next", {}).get("url")
+        if not following:
+            return names, False
+        url = urljoin(base_url(registry) + "/", following)
+    return names, True
+
+
+def search_catalog(registry: Registry, term: str) -> CatalogResult:
+    """List the repositories whose name contains `term`, with their tags.
+
+    Reads at most CATALOG_MAX_PAGES pages of the catalog and the tags of the
+    first MAX_TAG_LOOKUPS matches. Raises RegistryError with a readable message.
+    """
+    names, truncated = _repositories(registry)
+    term = term.strip().lower()
+    matches = sorted(name for name in names if term in name.lower())
+    result = CatalogResult(
+        truncated=truncated, more=max(0, len(matches) - MAX_TAG_LOOKUPS)
+    )
+    for name in matches[:MAX_TAG_LOOKUPS]:
+        response = _get(registry, f"{base_url(registry)}/v2/{name}/tags/list")
+        tags = sorted(response.json().get("tags") or [])
+        result.repositories.append((name, tags))
+    return result
+
+
+def search_docker_hub(host: DockerHost, term: str) -> list[dict]:
+    """Search Docker Hub through a host's engine, waiting HUB_SEARCH_TIMEOUT s.
+
+    A term that starts with a registry host searches that registry's v1 search
+    API instead, as `docker search` does. Raises RegistryError when the engine
+    cannot reach the index or does not answer in time.
+    """
+    try:
+        client = fresh_client(host, timeout=HUB_SEARCH_TIMEOUT)
+        try:
+            return _search_through(client, host, term)
+        finally:
+            client.close()
+    except DockerError as error:
+        logger.info("Docker Hub search through host %s failed: %s", host.pk, error)
+        raise RegistryError(
+            f"Docker Hub search through host {host.name} failed: {error}"
+        ) from error
+
+
+def _search_through(client, host: DockerHost, term: str) -> list[dict]:
+    with docker_errors(host):
+        try:
+            return client.api.search(term, limit=HUB_SEARCH_LIMIT)
+        except requests.Timeout as error:
+            logger.info("Docker Hub search through host %s timed out", host.pk)
+            raise RegistryError(
+                f"Docker Hub search through host {host.name} timed out after "
+                f"{HUB_SEARCH_TIMEOUT} seconds. The engine may have no route to "
+                "Docker Hub: pull by name, or search a registry instead."
+            ) from error
