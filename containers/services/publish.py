@@ -54,7 +54,10 @@ def _fetch_source(app: App, job: Job, log: JobLog, folder: Path) -> Path:
     if app.source_kind == App.GIT and _is_plain_folder(app.source_url):
         # An operator-allowed local folder that is not a Git repository is
         # copied as it is, so examples and work in progress publish directly.
-        local = Path(app.source_url.removeprefix("file://"))
+        allowed = sources.validate_git_url(
+            app.source_url, settings.PIER_LOCAL_SOURCE_ROOTS
+        )
+        local = Path(allowed.removeprefix("file://"))
         log.line(f"Copying the folder {local}")
         shutil.copytree(local, folder / "source", symlinks=True)
         context = folder / "source"
