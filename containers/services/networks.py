@@ -1,6 +1,6 @@
 """Docker networks of one host: the mirror's list and the engine's actions.
 
-Lists come from the mirror; create, inspect, remove, prune, connect and
+Lists come from the mirror. Create, inspect, remove, prune, connect and
 disconnect go to the engine and then refresh the mirror rows they change, so
 the next page shows the result without waiting for the watcher.
 """
@@ -52,7 +52,7 @@ def attached_containers(network: Network) -> list[Container]:
 
 @dataclass
 class NetworkSpec:
-    """What a new network is made of, as the create form collects it."""
+    """The settings of a new network, as the create form collects them."""
 
     name: str
     driver: str = "bridge"
@@ -73,7 +73,7 @@ class NetworkSpec:
 
 
 def check_name(name: str) -> str:
-    """Return a network or alias name stripped; raise InvalidInput if invalid."""
+    """Return a network or alias name stripped, or raise InvalidInput."""
     name = name.strip()
     if not NAME.match(name):
         raise InvalidInput(
@@ -84,7 +84,7 @@ def check_name(name: str) -> str:
 
 
 def check_subnet(subnet: str) -> str:
-    """Return a subnet in CIDR form normalized; raise InvalidInput if invalid."""
+    """Return a subnet in CIDR form normalized, or raise InvalidInput."""
     subnet = subnet.strip()
     if not subnet:
         return ""
@@ -97,7 +97,7 @@ def check_subnet(subnet: str) -> str:
 
 
 def check_gateway(subnet: str, gateway: str) -> str:
-    """Return a gateway address inside the checked subnet; raise InvalidInput."""
+    """Return a gateway address inside the checked subnet, or raise InvalidInput."""
     gateway = gateway.strip()
     if not gateway:
         return ""

@@ -26,7 +26,7 @@ LIVE_STATES = {"running", "paused", "restarting"}
 
 
 class InvalidInput(ValueError):
-    """A form value that cannot be sent to Docker; the message says why."""
+    """A form value that Docker would reject; the message names the value and fix."""
 
 
 def choose_host(raw_id: str | None) -> DockerHost | None:
@@ -68,7 +68,7 @@ def parse_key_values(text: str, what: str, key_pattern=LABEL_KEY) -> dict[str, s
 
 
 def clean_label_selector(text: str) -> str:
-    """Check a prune label selector, `key` or `key=value`; return it stripped."""
+    """Check a prune label selector (`key` or `key=value`) and return it stripped."""
     selector = text.strip()
     if not selector:
         return ""
@@ -105,7 +105,7 @@ def engine_facts(host: DockerHost) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def network_drivers(host: DockerHost) -> list[str]:
-    """Return the network drivers the engine reports, or [] when it cannot say."""
+    """Return the engine's network drivers, or [] when the engine cannot be read."""
     try:
         info, _version = engine_facts(host)
     except DockerError as error:
@@ -271,7 +271,7 @@ IMAGE_MODES = {"": "Keep images", "dangling": "Dangling images", "all": "All unu
 
 @dataclass
 class PruneOptions:
-    """What a system prune removes. `images` is "", "dangling" or "all"."""
+    """The kinds a system prune removes. `images` is "", "dangling" or "all"."""
 
     containers: bool = False
     images: str = ""
@@ -383,7 +383,7 @@ def _unused_volumes(
         for mount in entry.get("Mounts") or []
         if mount.get("Type") == "volume"
     }
-    # Docker 20.10 prunes only volumes of the built-in "local" driver.
+    # Only volumes of the built-in "local" driver, as in `unused_volumes`.
     return [
         PruneItem(volume["Name"], volume_size(volume))
         for volume in volumes
@@ -418,7 +418,7 @@ def _chosen_kinds(options: PruneOptions) -> list[tuple[str, bool]]:
 def system_prune(job: Job, log: JobLog) -> dict:
     """Prune the chosen kinds on the job's host; return what went and bytes freed.
 
-    A kind that fails is logged and the others still run; the job then fails
+    A kind that fails is logged and the others still run. The job then fails
     with a message that names the failed kinds.
     """
     options = PruneOptions(**job.parameters)

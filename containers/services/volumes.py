@@ -1,6 +1,6 @@
 """Docker volumes of one host: the mirror's list and the engine's actions.
 
-Lists come from the mirror; create, inspect, remove and prune go to the engine
+Lists come from the mirror. Create, inspect, remove and prune go to the engine
 and then resync the host's volume rows, so the next page shows the result
 without waiting for the watcher.
 """
@@ -52,7 +52,7 @@ def volume_rows(host: DockerHost) -> list[VolumeRow]:
 
 @dataclass
 class VolumeSpec:
-    """What a new volume is made of, as the create form collects it."""
+    """The settings of a new volume, as the create form collects them."""
 
     name: str
     driver: str = "local"
@@ -61,7 +61,7 @@ class VolumeSpec:
 
 
 def check_name(name: str) -> str:
-    """Return a volume name stripped; raise InvalidInput if Docker would reject it."""
+    """Return a volume name stripped, or raise InvalidInput if Docker rejects it."""
     name = name.strip()
     if not NAME.match(name):
         raise InvalidInput(
@@ -139,7 +139,8 @@ def unused_volumes(host: DockerHost, selector: str = "") -> list[str]:
     filters.update(label_filters(selector) or {})
     with docker_errors(host):
         entries = client_for(host).api.volumes(filters=filters).get("Volumes") or []
-    # Docker 20.10 prunes only volumes of the built-in "local" driver.
+    # NOTE: taken from Docker 20.10's behaviour, not tested here because no
+    # other volume driver is installed: prune skips volumes of other drivers.
     return sorted(entry["Name"] for entry in entries if entry.get("Driver") == "local")
 
 
