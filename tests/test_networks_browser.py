@@ -1,0 +1,74 @@
+"""Creating a network, connecting a container and removing it, in the browser."""
+
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from containers.models import Container
+from tests.conftest import log_in, unique
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def tag(docker_api) -> str:
+    value = unique("networks-browser")
+    yield value
+    filters = {"label": f"pier.test={value}"}
+    for entry in docker_api.containers(all=True, filters=filters):
+        docker_api.remove_container(entry["Id"], force=True)
+    for entry in docker_api.networks(filters=filters):
+        docker_api.remove_network(entry["Id"])
+
+
+@pytest.fixture
+def sleeper(docker_api, local_host, tag) -> str:
+    """A running busybox container that the watcher has mirrored."""
+    name = unique("sleeper")
+    docker_api.create_container(
+        "busybox:latest", "sleep 300", name=name, labels={"pier.test": tag}
+    )
+    docker_api.start(name)
+    deadline = time.monotonic() + 10
+    while not Container.objects.filter(host=local_host, name=name).exists():
+        assert time.monotonic() < deadline, f"{name} never reached the mirror"
+        time.sleep(0.1)
+    return name
+
+
+def test_connect_container_to_new_network(page, users, tag, sleeper, docker_api):
+    name = unique("net")
+    log_in(page, users.make(role="operator"))
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Networks"
+    ).click()
+    page.get_by_role("link", name="Create network").click()
+
+    page.get_by_label("Network name").fill(name)
+    page.get_by_label("Internal").check()
+    page.get_by_label("Labels").fill(f"pier.test={tag}")
+    page.get_by_role("button", name="Create network").click()
+
+    expect(page.get_by_role("status")).to_contain_text(f"Created network {name}")
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name=name))
+    expect(row).to_contain_text("bridge")
+    expect(row).to_contain_text("yes")
+
+    row.get_by_role("link", name=name).click()
+    page.get_by_label("Container", exact=True).select_option(label=sleeper)
+    page.get_by_label("Aliases").fill("db")
+    page.get_by_role("button", name="Connect", exact=True).click()
+
+    attached = page.get_by_role("list", name=f"Containers attached to {name}")
+    expect(attached).to_contain_text(sleeper)
+    settings = docker_api.inspect_container(sleeper)["NetworkSettings"]
+    assert "db" in settings["Networks"][name]["Aliases"]
+
+    page.get_by_role("button", name=f"Disconnect {sleeper}").click()
+    expect(page.get_by_text("No container is attached.")).to_be_visible()
+    page.get_by_role("button", name=f"Remove network {name}").click()
+
+    expect(page.get_by_role("status")).to_contain_text(f"Removed network {name}.")
+    expect(page.get_by_role("link", name=name)).to_have_count(0)
+    assert not docker_api.networks(names=[name])

@@ -1,0 +1,41 @@
+"""Creating and removing a volume from the pages, as an operator would."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import log_in, unique
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def tag(docker_api) -> str:
+    value = unique("volumes-browser")
+    yield value
+    filters = {"label": f"pier.test={value}"}
+    for entry in docker_api.volumes(filters=filters).get("Volumes") or []:
+        docker_api.remove_volume(entry["Name"], force=True)
+
+
+def test_create_and_remove_volume(page, users, tag, docker_api):
+    name = unique("vol")
+    log_in(page, users.make(role="operator"))
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Volumes"
+    ).click()
+    page.get_by_role("link", name="Create volume").click()
+
+    page.get_by_label("Volume name").fill(name)
+    page.get_by_label("Labels").fill(f"pier.test={tag}")
+    page.get_by_role("button", name="Create volume").click()
+
+    expect(page.get_by_role("status")).to_contain_text(f"Created volume {name}")
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name=name))
+    expect(row).to_contain_text("local")
+    expect(row).to_contain_text("unused")
+
+    row.get_by_role("button", name=f"Remove volume {name}").click()
+
+    expect(page.get_by_role("status")).to_contain_text(f"Removed volume {name}.")
+    expect(page.get_by_role("link", name=name)).to_have_count(0)
+    assert not docker_api.volumes(filters={"name": name}).get("Volumes")
