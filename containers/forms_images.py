@@ -156,7 +156,9 @@ class BuildForm(forms.Form):
         label="Build context (.tar.gz or .zip)",
         help_text="The folder to build, with its Dockerfile.",
     )
-    tag = forms.CharField(label="Tag", max_length=300, help_text="repository:tag")
+    tag = forms.CharField(
+        label="Image tag", max_length=300, help_text="repository:tag, e.g. app:1"
+    )
     dockerfile = forms.CharField(
         label="Dockerfile path",
         required=False,
@@ -212,7 +214,9 @@ class ImportForm(forms.Form):
         label="Root filesystem tarball",
         help_text="A .tar (or .tar.gz, .tar.xz) of a root filesystem.",
     )
-    reference = forms.CharField(label="Tag", max_length=300, help_text="name:tag")
+    reference = forms.CharField(
+        label="Image tag", max_length=300, help_text="repository:tag, e.g. rootfs:1"
+    )
     changes = forms.CharField(
         label="Dockerfile instructions",
         required=False,
@@ -290,6 +294,12 @@ class RegistryForm(forms.ModelForm):
             raise forms.ValidationError(
                 f"{url[:80]!r} is not host[:port]. Leave out the scheme and "
                 "any path, e.g. registry.example.com:5000."
+            )
+        same = Registry.objects.filter(url__iexact=url).exclude(pk=self.instance.pk)
+        if same.exists():
+            raise forms.ValidationError(
+                f"Registry {same.first().name} already has the host {url}. Edit "
+                "that one: pulls and pushes use one login per host."
             )
         return url
 

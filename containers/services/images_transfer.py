@@ -214,7 +214,13 @@ def export_stream(container: Container) -> AsyncIterator[bytes]:
 
 
 def save_stream(image: Image, reference: str) -> AsyncIterator[bytes]:
-    """Stream `docker save` of one tag (or the image id). Raises DockerError."""
+    """Stream `docker save` of one tag (or the image id). Raises DockerError.
+
+    The engine answers a save of a missing image with HTTP 500, so the image
+    is inspected first to raise ObjectNotFound instead.
+    """
+    with docker_errors(image.host):
+        client_for(image.host).api.inspect_image(reference)
     return _open_stream(
         image.host, lambda api: api.get_image(reference, chunk_size=CHUNK_BYTES)
     )
