@@ -115,39 +115,4 @@ urlpatterns = [
     path("system/", system.system_info, name="system-info"),
     path("system/prune/", system.system_prune_preview, name="system-prune-preview"),
     path("system/prune/start/", system.system_prune, name="system-prune"),
-    path("volumes/", volumes.volume_list, name="volume-list"),
-    path("volumes/create/", volumes.volume_create, name="volume-create"),
-    path("volumes/prune/", volumes.volume_prune_preview, name="volume-prune-preview"),
-    path("volumes/prune/confirm/", volumes.volume_prune, name="volume-prune"),
-    path("volumes/<int:volume_id>/", volumes.volume_detail, name="volume-detail"),
-    path(
-        "volumes/<int:volume_id>/remove/", volumes.volume_remove, name="volume-remove"
-    ),
-    path("networks/", networks.network_list, name="network-list"),
-    path("networks/create/", networks.network_create, name="network-create"),
-    path(
-        "networks/prune/",
-        networks.network_prune_preview,
-        name="network-prune-preview",
-    ),
-    path("networks/prune/confirm/", networks.network_prune, name="network-prune"),
-    path("networks/<int:network_id>/", networks.network_detail, name="network-detail"),
-    path(
-        "networks/<int:network_id>/remove/",
-        networks.network_remove,
-        name="network-remove",
-    ),
-    path(
-        "networks/<int:network_id>/connect/",
-        networks.network_connect,
-        name="network-connect",
-    ),
-    path(
-        "networks/<int:network_id>/disconnect/",
-        networks.network_disconnect,
-        name="network-disconnect",
-    ),
-    path("system/", system.system_info, name="system-info"),
-    path("system/prune/", system.system_prune_preview, name="system-prune-preview"),
-    path("system/prune/start/", system.system_prune, name="system-prune"),
 ]
