@@ -1,0 +1,185 @@
+"""Image references, the pull form, and search in registries and through the engine."""
+
+import time
+
+import pytest
+from django.urls import reverse
+
+from containers.models import DockerHost, Job, Profile, Registry
+from containers.services.images import (
+    InvalidReference,
+    split_reference,
+    validate_reference,
+)
+from containers.services.registries import explicit_host, registry_host
+from tests.conftest import unique
+from tests.registry import running_registry, store_registry
+from tests.stack import free_tcp_port
+
+VALID = [
+    "busybox",
+    "busybox:1.36",
+    "library/busybox:latest",
+    "127.0.0.1:5000/team/app:v2.1",
+    "registry.example.com/a_b/c-d__e:tag",
+    "localhost/app@sha256:" + "a" * 64,
+]
+INVALID = [
+    "",
+    "Busybox",
+    "busybox:",
+    "a//b",
+    "app:bad tag",
+    "-app",
+    "app:-x",
+    "a" * 256,
+]
+
+
+@pytest.mark.parametrize("reference", VALID)
+def test_valid_reference_is_kept(reference):
+    assert validate_reference(f" {reference} ") == reference
+
+
+@pytest.mark.parametrize("reference", INVALID)
+def test_invalid_reference_is_rejected(reference):
+    with pytest.raises(InvalidReference):
+        validate_reference(reference)
+
+
+def test_digest_rejected_where_tag_needed():
+    with pytest.raises(InvalidReference, match="not a digest"):
+        validate_reference("app@sha256:" + "b" * 64, allow_digest=False)
+
+
+@pytest.mark.parametrize(
+    ("reference", "host"),
+    [
+        ("busybox", None),
+        ("team/app:1", None),
+        ("localhost/app", "localhost"),
+        ("127.0.0.1:5000/app:1", "127.0.0.1:5000"),
+        ("Registry.Example.com/app", "registry.example.com"),
+    ],
+)
+def test_explicit_host_follows_docker(reference, host):
+    assert explicit_host(reference) == host
+    assert registry_host(reference) == (host or "docker.io")
+
+
+def test_split_reference_keeps_port():
+    assert split_reference("127.0.0.1:5000/app") == ("127.0.0.1:5000/app", "latest")
+    assert split_reference("127.0.0.1:5000/app:2") == ("127.0.0.1:5000/app", "2")
+
+
+@pytest.fixture
+def operator_client(db, client, users):
+    client.force_login(users.make(role=Profile.OPERATOR))
+    return client
+
+
+@pytest.fixture
+def engine_host(db) -> DockerHost:
+    return DockerHost.objects.create(
+        name=unique("host"), url="unix:///var/run/docker.sock"
+    )
+
+
+@pytest.fixture(scope="module")
+def registry_server(tmp_path_factory):
+    yield from running_registry(tmp_path_factory.mktemp("registry"))
+
+
+def test_pull_form_explains_bad_reference(operator_client, engine_host):
+    response = operator_client.post(
+        reverse("image-pull"), {"reference": "Not A Reference", "host": engine_host.pk}
+    )
+
+    assert response.status_code == 400
+    assert "is not a valid image reference" in response.content.decode()
+    assert not Job.objects.exists()
+
+
+def test_pull_form_prefixes_registry(operator_client, engine_host, registry_server):
+    registry = store_registry(registry_server, unique("registry"))
+
+    response = operator_client.post(
+        reverse("image-pull"),
+        {"reference": "team/app:3", "registry": registry.pk, "host": engine_host.pk},
+    )
+
+    assert response.status_code == 302
+    job = Job.objects.get(kind="image-pull")
+    assert job.parameters["reference"] == f"{registry_server.url}/team/app:3"
+
+
+def test_pull_form_rejects_other_registry(
+    operator_client, engine_host, registry_server
+):
+    registry = store_registry(registry_server, unique("registry"))
+
+    response = operator_client.post(
+        reverse("image-pull"),
+        {
+            "reference": "other.example.com/app:1",
+            "registry": registry.pk,
+            "host": engine_host.pk,
+        },
+    )
+
+    assert response.status_code == 400
+    assert "names registry other.example.com" in response.content.decode()
+
+
+def test_catalog_search_with_wrong_password(
+    operator_client, engine_host, registry_server
+):
+    registry = store_registry(registry_server, unique("registry"), "wrong-password")
+
+    response = operator_client.get(
+        reverse("image-search"),
+        {"source": f"registry-{registry.pk}", "term": "x", "host": engine_host.pk},
+    )
+
+    page = response.content.decode()
+    assert "Registry login failed" in page
+    assert "wrong-password" not in page
+
+
+def test_catalog_search_of_closed_port(operator_client, engine_host, db):
+    port = free_tcp_port()
+    registry = Registry.objects.create(
+        name=unique("registry"), url=f"127.0.0.1:{port}", insecure=True
+    )
+
+    response = operator_client.get(
+        reverse("image-search"),
+        {"source": f"registry-{registry.pk}", "term": "", "host": engine_host.pk},
+    )
+
+    assert "is not reachable" in response.content.decode()
+
+
+def test_engine_search_fails_fast(operator_client, engine_host):
+    # A term that starts with a registry host makes the engine search that
+    # registry, so this exercises the engine path without leaving 127.0.0.1.
+    term = f"127.0.0.1:{free_tcp_port()}/busybox"
+    started = time.monotonic()
+
+    response = operator_client.get(
+        reverse("image-search"), {"source": "hub", "term": term, "host": engine_host.pk}
+    )
+
+    assert time.monotonic() - started < 15
+    page = response.content.decode()
+    assert f"Docker Hub search through host {engine_host.name} failed" in page
+    assert "connection refused" in page
+
+
+def test_hub_search_needs_term(operator_client, engine_host):
+    response = operator_client.get(
+        reverse("image-search"), {"source": "hub", "term": "", "host": engine_host.pk}
+    )
+
+    assert response.status_code == 400
+    assert "Enter a term to search Docker Hub." in response.content.decode()
