@@ -2,6 +2,9 @@ from django.urls import path
 
 from .views import (
     apps,
+    container_actions,
+    container_bulk,
+    container_create,
     image_build,
     image_remove,
     image_transfer,
@@ -13,6 +16,7 @@ from .views import (
     system,
     volumes,
 )
+from .views import containers as container_pages
 
 urlpatterns = [
     path("", apps.app_list, name="app-list"),
@@ -115,4 +119,71 @@ urlpatterns = [
     path("system/", system.system_info, name="system-info"),
     path("system/prune/", system.system_prune_preview, name="system-prune-preview"),
     path("system/prune/start/", system.system_prune, name="system-prune"),
+    path("containers/", container_pages.container_list_page, name="container-list"),
+    path("containers/new/", container_create.create_page, name="container-create"),
+    path(
+        "containers/stop-running/",
+        container_bulk.stop_running,
+        name="container-stop-running",
+    ),
+    path(
+        "containers/remove-stopped/",
+        container_bulk.remove_stopped,
+        name="container-remove-stopped",
+    ),
+    path(
+        "containers/<int:container_id>/",
+        container_pages.container_detail,
+        name="container-detail",
+    ),
+    path(
+        "containers/<int:container_id>/state/",
+        container_pages.container_state,
+        name="container-state",
+    ),
+    path(
+        "containers/<int:container_id>/stats/",
+        container_pages.container_stats,
+        name="container-stats",
+    ),
+    path(
+        "containers/<int:container_id>/start/",
+        container_actions.container_start,
+        name="container-start",
+    ),
+    path(
+        "containers/<int:container_id>/stop/",
+        container_actions.container_stop,
+        name="container-stop",
+    ),
+    path(
+        "containers/<int:container_id>/restart/",
+        container_actions.container_restart,
+        name="container-restart",
+    ),
+    path(
+        "containers/<int:container_id>/kill/",
+        container_actions.container_kill,
+        name="container-kill",
+    ),
+    path(
+        "containers/<int:container_id>/pause/",
+        container_actions.container_pause,
+        name="container-pause",
+    ),
+    path(
+        "containers/<int:container_id>/unpause/",
+        container_actions.container_unpause,
+        name="container-unpause",
+    ),
+    path(
+        "containers/<int:container_id>/rename/",
+        container_actions.container_rename,
+        name="container-rename",
+    ),
+    path(
+        "containers/<int:container_id>/remove/",
+        container_actions.container_remove,
+        name="container-remove",
+    ),
 ]

@@ -1,6 +1,8 @@
 """Imports every module that registers job handlers, so workers know all kinds."""
 
 from . import (
+    container_bulk,  # noqa: F401
+    container_create,  # noqa: F401
     images,  # noqa: F401
     images_build,  # noqa: F401
     images_remove,  # noqa: F401
