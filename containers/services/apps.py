@@ -5,7 +5,7 @@ import logging
 from django.db import transaction
 
 from ..docker_client import DockerError, ObjectNotFound, client_for, docker_errors
-from ..models import App, Container, Job, Release
+from ..models import App, Job, Release
 from .envvars import parse, secret_values
 from .jobs import JobFailed, JobLog, create_job, job_handler
 from .publish import send_app_change
@@ -14,12 +14,6 @@ from .runtime import STOP_TIMEOUT, remove_container_quietly, remove_image_quietl
 logger = logging.getLogger(__name__)
 
 ACTIONS = ("start", "stop", "restart")
-
-
-def app_containers(app: App):
-    return Container.objects.filter(
-        host=app.host, labels__contains={"pier.app": app.name}
-    )
 
 
 def live_container_id(app: App) -> str:

@@ -6,14 +6,13 @@ a viewer joins its backlog to the live stream without gaps or repeats.
 """
 
 import logging
-import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
 
 from ..docker_client import DockerError, docker_errors, fresh_client
 from ..models import Container
-from .logframes import HEADER_SIZE, FrameParser, RawParser, split_timestamp
+from .logframes import FrameParser, RawParser, split_timestamp
 
 logger = logging.getLogger(__name__)
 
@@ -33,23 +32,20 @@ def _open(container: Container, params: dict):
     return client, response, tty
 
 
-def _chunks(response, tty: bool) -> Iterator[bytes]:
-    """Yield data as soon as it arrives: whole frames, or raw bytes with a TTY."""
-    if tty:
-        while chunk := response.raw.read1(65536):
-            yield chunk
-        return
-    while True:
-        header = response.raw.read(HEADER_SIZE)
-        if len(header) < HEADER_SIZE:
-            return
-        (length,) = struct.unpack(">xxxxL", header)
-        yield header + response.raw.read(length)
+def _chunks(response) -> Iterator[bytes]:
+    """Yield data as soon as it arrives, in whatever pieces the engine sends.
+
+    `read1` returns what one receive brings, so a busy log arrives in large
+    blocks and a quiet one line by line. Frames and lines may be split across
+    pieces; the parsers put them back together.
+    """
+    while chunk := response.raw.read1(65536):
+        yield chunk
 
 
 def _read(response, tty: bool) -> Iterator[list[Line]]:
     parser = RawParser() if tty else FrameParser()
-    for chunk in _chunks(response, tty):
+    for chunk in _chunks(response):
         pairs = parser.feed(chunk)
         if pairs:
             yield [[stream, *split_timestamp(text)] for stream, text in pairs]

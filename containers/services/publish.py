@@ -103,7 +103,6 @@ def _build(app: App, release: Release, context: Path, log: JobLog) -> str:
             rm=True,
             forcerm=True,
             decode=True,
-            labels={"pier.app": app.name, "pier.release": str(release.version)},
         ):
             if "stream" in chunk:
                 text = chunk["stream"].rstrip("\n")

@@ -101,7 +101,7 @@ def wait_until_answers(app: App, container_id: str, port: int, log: JobLog) -> N
             log.line(f"{url} answered with HTTP {error.code}")
             return
         except (urllib.error.URLError, OSError):
-            time.sleep(0.2)
+            time.sleep(0.05)
     raise JobFailed(
         f"The app did not answer on {url} within {ANSWER_TIMEOUT:.0f} seconds. "
         f"Check that it listens on port {app.container_port} on all addresses "
