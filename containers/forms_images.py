@@ -55,10 +55,10 @@ def clean_reference(text: str, *, allow_digest: bool = True) -> str:
         raise forms.ValidationError(str(error)) from error
 
 
-def check_suffix(upload, suffixes: tuple[str, ...], what: str) -> None:
+def check_suffix(upload, suffixes: tuple[str, ...], expected: str) -> None:
     if upload is not None and not upload.name.lower().endswith(suffixes):
         raise forms.ValidationError(
-            f"{upload.name} is not {what} ({', '.join(suffixes)})."
+            f"{upload.name} is not {expected} ({', '.join(suffixes)})."
         )
 
 

@@ -1,6 +1,6 @@
 """Test helpers for images and registries.
 
-`start_registry` runs Debian's `docker-registry` on 127.0.0.1. It asks for a
+`start_registry` runs Debian's `docker-registry` on 127.0.0.1. It requires a
 user name and password (htpasswd with bcrypt) and keeps its blobs in a
 temporary folder. The Docker engine allows plain HTTP to 127.0.0.0/8
 registries, so pushes and pulls need no TLS. `build_image` makes small labelled

@@ -7,7 +7,7 @@ from containers.models import Container, DockerHost, Image, Profile, Registry
 
 pytestmark = pytest.mark.django_db
 
-# (URL name, arguments, methods the view answers)
+# (URL name, arguments, HTTP methods the view accepts)
 GET_AND_POST = ("GET", "POST")
 VIEWS = [
     ("image-list", [], ("GET",)),

@@ -1,4 +1,4 @@
-"""The registry pages: stored passwords stay secret, and Test login tells the truth."""
+"""Registry pages: stored passwords stay secret, Test login reports the outcome."""
 
 import logging
 

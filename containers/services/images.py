@@ -1,7 +1,7 @@
 """Image references, pull, push and tag, with per-layer progress.
 
 Pull and push run as jobs ("image-pull", "image-push"). Credentials come from
-the stored `Registry` whose URL is the registry host of the reference; they go
+the stored `Registry` whose URL is the registry host of the reference. They go
 to the engine as `auth_config` and are masked in the job's log.
 """
 
@@ -81,7 +81,7 @@ def with_registry(reference: str, registry: Registry) -> str:
 
 
 class LayerProgress:
-    """Turns the engine's per-layer events into throttled `log.progress` calls.
+    """Per-layer progress of a pull, push or load, reported to the job throttled.
 
     Finished layers report current == total, so their bars show as full.
     """

@@ -1,4 +1,4 @@
-"""What the image pages show: mirrored images with the containers that use them,
+"""Data for the image pages: mirrored images with the containers that use them,
 and the engine's inspect data for one image.
 """
 

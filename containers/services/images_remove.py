@@ -3,7 +3,7 @@
 Two modes decide which containers keep an image:
 
 - `unused`: any container, running or stopped. Removal is never forced, so the
-  engine also refuses an image that a container started using meanwhile.
+  engine also rejects an image that a container started using meanwhile.
 - `all`: only running (or paused, restarting) containers. Removal is forced,
   so images of stopped containers go too. Those containers stay and keep
   their filesystem, but can no longer be recreated from the image.
@@ -77,10 +77,10 @@ def start_removal(plan: RemovalPlan, user, confirmed: list[str]) -> Job | None:
         return None
     count = len(image_ids)
     noun = "image" if count == 1 else "images"
-    what = "unused " if plan.mode == UNUSED else ""
+    qualifier = "unused " if plan.mode == UNUSED else ""
     return create_job(
         "image-remove",
-        f"Remove {count} {what}{noun} on {plan.host.name}",
+        f"Remove {count} {qualifier}{noun} on {plan.host.name}",
         user=user,
         host=plan.host,
         parameters={"mode": plan.mode, "image_ids": image_ids, "label": plan.label},

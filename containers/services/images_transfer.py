@@ -3,8 +3,8 @@
 Uploads are kept on disk (Django writes big ones to temporary files) and a job
 hands the open file to the engine ("image-import", "image-load"), so the
 engine reads it in blocks. Downloads (`docker export`, `docker save`) are
-async iterators over the engine's stream, so the web server holds one chunk
-at a time and not the whole archive.
+async iterators over the engine's stream, so the web server keeps one chunk
+in memory at a time and not the whole archive.
 """
 
 import asyncio
@@ -31,8 +31,8 @@ from .jobs import JobFailed, JobLog, create_job, job_handler
 logger = logging.getLogger(__name__)
 
 CHUNK_BYTES = 1024 * 1024
-# Seconds the engine may take to answer once an upload is sent: it unpacks the
-# layers first, which takes minutes for images of several gigabytes.
+# Seconds the engine may take to respond once an upload is sent, because it
+# unpacks the layers first. That can take minutes for images of several GB.
 TRANSFER_TIMEOUT = 900
 
 
@@ -216,8 +216,8 @@ def export_stream(container: Container) -> AsyncIterator[bytes]:
 def save_stream(image: Image, reference: str) -> AsyncIterator[bytes]:
     """Stream `docker save` of one tag (or the image id). Raises DockerError.
 
-    The engine answers a save of a missing image with HTTP 500, so the image
-    is inspected first to raise ObjectNotFound instead.
+    The engine responds to a save of a missing image with HTTP 500, so the
+    image is inspected first to raise ObjectNotFound instead.
     """
     with docker_errors(image.host):
         client_for(image.host).api.inspect_image(reference)

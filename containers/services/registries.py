@@ -114,7 +114,7 @@ def is_auth_error(detail: str) -> bool:
 def check_login(registry: Registry, host: DockerHost) -> LoginCheck:
     """Log in to the registry through a host's engine and store the outcome.
 
-    A fresh client is used and closed, so the engine's answer is never a
+    A fresh client is used and closed, so the engine's response is never a
     cached login and the credentials do not stay in a shared client.
     """
     try:
@@ -166,7 +166,7 @@ def _get(registry: Registry, url: str) -> requests.Response:
         _raise_unauthorized(registry, response)
     if response.status_code != 200:
         raise RegistryError(
-            f"Registry {registry.name} answered HTTP {response.status_code} to "
+            f"Registry {registry.name} returned HTTP {response.status_code} for "
             f"{url.removeprefix(base_url(registry))}."
         )
     return response
@@ -178,7 +178,7 @@ def _raise_unauthorized(registry: Registry, response: requests.Response) -> None
         # NOTE: registries with token authentication (Docker Hub, Harbor,
         # GitLab) need a token from their auth service first; not supported yet.
         raise RegistryError(
-            f"Registry {registry.name} asks for token authentication, which "
+            f"Registry {registry.name} requires token authentication, which "
             "catalog search does not support. Pull by name instead."
         )
     raise RegistryError(
@@ -223,7 +223,7 @@ def search_docker_hub(host: DockerHost, term: str) -> list[dict]:
 
     A term that starts with a registry host searches that registry's v1 search
     API instead, as `docker search` does. Raises RegistryError when the engine
-    cannot reach the index or does not answer in time.
+    cannot reach the index or does not respond in time.
     """
     try:
         client = fresh_client(host, timeout=HUB_SEARCH_TIMEOUT)

@@ -2,9 +2,9 @@
 
 Each page lists exactly the images that will go and those kept because a
 container uses them, read from the mirror. The page's query (?host=, ?label=,
-?force=) selects the plan on GET and POST alike. The POST carries the listed ids, and
-only ids that are still in the plan at that moment are queued; the job checks
-the engine's containers once more before it removes anything.
+?force=) selects the plan on GET and POST alike. The POST carries the listed
+ids, and only ids that are still in the plan at that moment are queued. The job
+checks the engine's containers once more before it removes anything.
 """
 
 from django.contrib import messages

@@ -1,7 +1,8 @@
 """Image pages of a host: the list, one image, tag, push, pull and search.
 
-Operators only. The list reads the mirror; one image's page asks the engine
-for its inspect data and history, which the mirror does not keep.
+Operators only. The list reads the mirror. One image's page requests its
+inspect data and history from the engine, because the mirror does not keep
+them.
 """
 
 import logging
@@ -42,7 +43,7 @@ def image_for(image_id: int) -> Image:
 @login_required
 @require_GET
 def image_list(request: HttpRequest) -> HttpResponse:
-    """The host's images; htmx requests get the table alone."""
+    """Render the host's images; htmx requests get the table alone."""
     access.require_operator(request.user)
     host = host_from_query(request)
     label = request.GET.get("label", "").strip()
