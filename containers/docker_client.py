@@ -5,9 +5,12 @@ Every other module asks `client_for(host)` for a client and catches only
 can read.
 """
 
+import atexit
 import contextlib
+import hashlib
 import logging
 import os
+import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -41,23 +44,51 @@ class ObjectNotFound(DockerError):
     """The container, image, network or volume does not exist on the host."""
 
 
+class _TLSConfig(docker.tls.TLSConfig):
+    """TLS settings that ignore REQUESTS_CA_BUNDLE, proxies and .netrc.
+
+    With `trust_env`, requests replaces the host's own CA with the bundle named
+    in REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE, and the engine's certificate fails.
+    """
+
+    def configure_client(self, client) -> None:
+        super().configure_client(client)
+        client.trust_env = False
+
+
+# One private folder per distinct CA, certificate and key, so the watcher's
+# pings every few seconds do not leave a new folder behind each time.
+_tls_folders: dict[str, str] = {}
+
+
 def _tls_config(host: DockerHost) -> docker.tls.TLSConfig | None:
     if not (host.tls_ca or host.tls_cert):
         return None
-    folder = tempfile.mkdtemp(prefix=f"pier-tls-{host.pk}-")
-    paths = {}
-    for name, content in (
-        ("ca.pem", host.tls_ca),
-        ("cert.pem", host.tls_cert),
-        ("key.pem", host.tls_key),
-    ):
-        path = os.path.join(folder, name)
-        with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as handle:
-            handle.write(content)
-        paths[name] = path
-    client_cert = (paths["cert.pem"], paths["key.pem"]) if host.tls_cert else None
-    return docker.tls.TLSConfig(
-        client_cert=client_cert, ca_cert=paths["ca.pem"], verify=bool(host.tls_ca)
+    files = {"ca.pem": host.tls_ca, "cert.pem": host.tls_cert, "key.pem": host.tls_key}
+    digest = hashlib.sha256("\0".join(files.values()).encode()).hexdigest()
+    with _lock:
+        folder = _tls_folders.get(digest)
+        if folder is None or not os.path.isdir(folder):
+            folder = tempfile.mkdtemp(prefix="pier-tls-")
+            for name, content in files.items():
+                path = os.path.join(folder, name)
+                with open(
+                    os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "w"
+                ) as handle:
+                    handle.write(content)
+            atexit.register(shutil.rmtree, folder, True)
+            _tls_folders[digest] = folder
+    client_cert = None
+    if host.tls_cert:
+        client_cert = (
+            os.path.join(folder, "cert.pem"),
+            os.path.join(folder, "key.pem"),
+        )
+    # Without a CA of its own the engine's certificate must chain to a public CA.
+    return _TLSConfig(
+        client_cert=client_cert,
+        ca_cert=os.path.join(folder, "ca.pem") if host.tls_ca else None,
+        verify=True,
     )
 
 
@@ -70,20 +101,37 @@ def _ssh_key_file(host: DockerHost) -> str:
 
 
 def _connect(host: DockerHost, timeout: int) -> docker.DockerClient:
+    """Connect and negotiate the API version; raise DockerException with a reason.
+
+    The reason names what failed (certificate, refused, timed out, SSH
+    authentication) in words fit for the page.
+    """
+    from .services.host_checks import describe_connection_error
+
     url = host.url
-    if url.startswith("ssh://"):
-        return _connect_ssh(host, timeout)
-    if url.startswith("tcp://") and (host.tls_ca or host.tls_cert):
-        url = "https://" + url.removeprefix("tcp://")
-    return docker.DockerClient(
-        base_url=url, version="auto", timeout=timeout, tls=_tls_config(host)
-    )
+    try:
+        if url.startswith("ssh://"):
+            return _connect_ssh(host, timeout)
+        if url.startswith("tcp://") and (host.tls_ca or host.tls_cert):
+            url = "https://" + url.removeprefix("tcp://")
+        return docker.DockerClient(
+            base_url=url, version="auto", timeout=timeout, tls=_tls_config(host)
+        )
+    except (DockerException, requests.RequestException, OSError) as error:
+        raise DockerException(describe_connection_error(error, host)) from error
 
 
 def _connect_ssh(host: DockerHost, timeout: int) -> docker.DockerClient:
     from .ssh_transport import ssh_client
 
-    return ssh_client(host, timeout, _ssh_key_file(host) if host.ssh_key else None)
+    if not host.ssh_key:
+        return ssh_client(host, timeout, None)
+    # The key is read once while connecting; the file does not outlive that.
+    key_file = _ssh_key_file(host)
+    try:
+        return ssh_client(host, timeout, key_file)
+    finally:
+        shutil.rmtree(os.path.dirname(key_file), ignore_errors=True)
 
 
 def client_for(host: DockerHost, timeout: int | None = None) -> docker.DockerClient:

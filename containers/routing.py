@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .consumers.compose_logs import ComposeEventsConsumer, ComposeLogsConsumer
 from .consumers.jobs import JobConsumer
 from .consumers.live import AppConsumer, HostEventsConsumer
 from .consumers.logs import ContainerLogsConsumer
@@ -11,4 +12,6 @@ websocket_urlpatterns = [
     path("ws/apps/<int:app_id>/", AppConsumer.as_asgi()),
     path("ws/containers/<int:container_id>/logs/", ContainerLogsConsumer.as_asgi()),
     path("ws/containers/<int:container_id>/stats/", ContainerStatsConsumer.as_asgi()),
+    path("ws/compose/<int:project_id>/", ComposeEventsConsumer.as_asgi()),
+    path("ws/compose/<int:project_id>/logs/", ComposeLogsConsumer.as_asgi()),
 ]

@@ -16,6 +16,8 @@ from .views import (
     system,
     volumes,
 )
+from .views import compose as compose_pages
+from .views import compose_actions, compose_edit
 from .views import containers as container_pages
 
 urlpatterns = [
@@ -185,5 +187,67 @@ urlpatterns = [
         "containers/<int:container_id>/remove/",
         container_actions.container_remove,
         name="container-remove",
+    ),
+    path("compose/", compose_pages.compose_list, name="compose-list"),
+    path("compose/new/", compose_pages.compose_create, name="compose-create"),
+    path("compose/policy/", compose_edit.compose_policy, name="compose-policy"),
+    path(
+        "compose/<int:project_id>/",
+        compose_pages.compose_detail,
+        name="compose-detail",
+    ),
+    path(
+        "compose/<int:project_id>/services/",
+        compose_pages.compose_services,
+        name="compose-services",
+    ),
+    path(
+        "compose/<int:project_id>/edit/", compose_edit.compose_edit, name="compose-edit"
+    ),
+    path(
+        "compose/<int:project_id>/versions/<int:version_id>/apply/",
+        compose_edit.compose_apply,
+        name="compose-apply",
+    ),
+    path(
+        "compose/<int:project_id>/delete/",
+        compose_edit.compose_delete,
+        name="compose-delete",
+    ),
+    path("compose/<int:project_id>/up/", compose_actions.compose_up, name="compose-up"),
+    path(
+        "compose/<int:project_id>/stop/",
+        compose_actions.compose_stop,
+        name="compose-stop",
+    ),
+    path(
+        "compose/<int:project_id>/start/",
+        compose_actions.compose_start,
+        name="compose-start",
+    ),
+    path(
+        "compose/<int:project_id>/restart/",
+        compose_actions.compose_restart,
+        name="compose-restart",
+    ),
+    path(
+        "compose/<int:project_id>/kill/",
+        compose_actions.compose_kill,
+        name="compose-kill",
+    ),
+    path(
+        "compose/<int:project_id>/down/",
+        compose_actions.compose_down,
+        name="compose-down",
+    ),
+    path(
+        "compose/<int:project_id>/scale/",
+        compose_actions.compose_scale,
+        name="compose-scale",
+    ),
+    path(
+        "compose/<int:project_id>/restart-service/",
+        compose_actions.compose_service_restart,
+        name="compose-restart-service",
     ),
 ]

@@ -25,6 +25,13 @@ class DockerHost(models.Model):
     tls_cert = models.TextField(blank=True)
     tls_key = EncryptedTextField(blank=True)
     ssh_key = EncryptedTextField(blank=True)
+    ssh_host_key = models.TextField(
+        blank=True,
+        help_text=(
+            "The SSH server's public host key (TYPE BASE64), recorded on the first "
+            "connection. Pier rejects a server that offers another key."
+        ),
+    )
     status = models.CharField(max_length=20, choices=STATUSES, default=UNKNOWN)
     status_detail = models.TextField(blank=True)
     engine_id = models.CharField(max_length=200, blank=True)

@@ -1,6 +1,7 @@
 """Imports every module that registers job handlers, so workers know all kinds."""
 
 from . import (
+    compose_jobs,  # noqa: F401
     container_bulk,  # noqa: F401
     container_create,  # noqa: F401
     images,  # noqa: F401
