@@ -2,6 +2,8 @@ from django.urls import path
 
 from .views import (
     apps,
+    compose_actions,
+    compose_edit,
     container_actions,
     container_bulk,
     container_create,
@@ -17,7 +19,6 @@ from .views import (
     volumes,
 )
 from .views import compose as compose_pages
-from .views import compose_actions, compose_edit
 from .views import containers as container_pages
 
 urlpatterns = [
