@@ -3,6 +3,7 @@
 import struct
 
 from containers.services.logframes import (
+    ChunkedDecoder,
     FrameParser,
     RawParser,
     split_timestamp,
@@ -91,3 +92,30 @@ def test_timestamp_order_with_trimmed_zeros():
 
     assert shorter < longer
     assert timestamp_key("2026-12-04T16:09:00Z") > longer
+
+
+def chunked(*pieces: bytes) -> bytes:
+    body = b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces)
+    return body + b"0\r\n\r\n"
+
+
+def test_chunked_body_decoded_whole():
+    decoder = ChunkedDecoder()
+
+    assert decoder.feed(chunked(b"one\n", b"two\n")) == b"one\ntwo\n"
+    assert decoder.done
+
+
+def test_chunked_body_split_anywhere():
+    data = chunked(b"first line\n", b"x" * 300, b"last\n")
+    for cut in range(1, len(data)):
+        decoder = ChunkedDecoder()
+        body = decoder.feed(data[:cut]) + decoder.feed(data[cut:])
+        assert body == b"first line\n" + b"x" * 300 + b"last\n", cut
+        assert decoder.done, cut
+
+
+def test_chunk_extension_ignored():
+    decoder = ChunkedDecoder()
+
+    assert decoder.feed(b"4;name=value\r\nabcd\r\n0\r\n\r\n") == b"abcd"

@@ -89,3 +89,52 @@ def timestamp_key(timestamp: str) -> tuple[str, int]:
         return ("", 0)
     base, _, fraction = timestamp.rstrip("Z").partition(".")
     return (base, int((fraction + "000000000")[:9] or 0))
+
+
+class ChunkedDecoder:
+    """Decodes an HTTP/1.1 chunked body fed in arbitrary pieces.
+
+    Docker sends a followed log as one HTTP chunk per log entry. Decoding the
+    chunks here lets the reader take whatever the socket has in one call,
+    instead of one call per entry.
+    """
+
+    def __init__(self):
+        self.buffer = b""
+        self.remaining = 0
+        self.state = "size"
+        self.done = False
+
+    def feed(self, data: bytes) -> bytes:
+        buffer = self.buffer + data
+        position = 0
+        body = []
+        while not self.done:
+            if self.state == "size":
+                end = buffer.find(b"\r\n", position)
+                if end < 0:
+                    break
+                size = int(buffer[position:end].split(b";")[0].strip() or b"0", 16)
+                position = end + 2
+                if size == 0:
+                    self.done = True
+                    break
+                self.remaining = size
+                self.state = "data"
+            elif self.state == "data":
+                piece = buffer[position : position + self.remaining]
+                if not piece:
+                    break
+                body.append(piece)
+                position += len(piece)
+                self.remaining -= len(piece)
+                if self.remaining:
+                    break
+                self.state = "crlf"
+            else:
+                if len(buffer) - position < 2:
+                    break
+                position += 2
+                self.state = "size"
+        self.buffer = buffer[position:]
+        return b"".join(body)

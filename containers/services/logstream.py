@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 from ..docker_client import DockerError, docker_errors, fresh_client
 from ..models import Container
-from .logframes import FrameParser, RawParser, split_timestamp
+from .logframes import ChunkedDecoder, FrameParser, RawParser, split_timestamp
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +35,18 @@ def _open(container: Container, params: dict):
 def _chunks(response) -> Iterator[bytes]:
     """Yield data as soon as it arrives, in whatever pieces the engine sends.
 
-    `read1` returns what one receive brings, so a busy log arrives in large
-    blocks and a quiet one line by line. Frames and lines may be split across
-    pieces; the parsers put them back together.
+    Docker sends one HTTP chunk per log entry, and urllib3 returns at most one
+    chunk per read. When the connection's buffered reader is reachable, the
+    chunks are decoded here instead, so one read takes everything the socket
+    has: a busy log arrives in large blocks and a quiet one line by line.
     """
+    reader = getattr(getattr(response.raw, "_fp", None), "fp", None)
+    if response.raw.chunked and hasattr(reader, "read1"):
+        decoder = ChunkedDecoder()
+        while not decoder.done and (data := reader.read1(65536)):
+            if body := decoder.feed(data):
+                yield body
+        return
     while chunk := response.raw.read1(65536):
         yield chunk
 
