@@ -66,7 +66,10 @@ def main() -> None:
                         action(container_id, timeout=0)
                     else:
                         action(container_id)
+                    deadline = time.monotonic() + 30
                     while True:
+                        if time.monotonic() > deadline:
+                            raise RuntimeError(f"no {expected!r} message in 30 s")
                         message = json.loads(socket.recv(timeout=10))
                         if (
                             message.get("docker_id") == container_id

@@ -216,8 +216,36 @@ def _send_host_status(host: DockerHost) -> None:
     )
 
 
+# Container events that leave state, name, ports and config as they were.
+QUIET_CONTAINER_ACTIONS = {
+    "attach",
+    "detach",
+    "resize",
+    "top",
+    "export",
+    "commit",
+    "copy",
+    "archive-path",
+    "extract-to-dir",
+}
+
+
+def is_quiet(event: dict[str, Any]) -> bool:
+    """Tell whether a container event cannot change what the mirror shows.
+
+    Exec events (`exec_create: sh`, `exec_die`) and the actions above come in
+    bursts from terminals and tools; skipping them keeps the watcher current.
+    """
+    action = str(event.get("Action", "")).split(":", 1)[0]
+    return event.get("Type") == "container" and (
+        action.startswith("exec_") or action in QUIET_CONTAINER_ACTIONS
+    )
+
+
 def apply_event(host: DockerHost, event: dict[str, Any]) -> None:
     """Update the mirror for one Docker event."""
+    if is_quiet(event):
+        return
     kind = event.get("Type")
     actor = event.get("Actor") or {}
     object_id = actor.get("ID") or event.get("id", "")
