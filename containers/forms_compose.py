@@ -28,12 +28,14 @@ class ComposeFilesForm(forms.Form):
     compose_file = forms.CharField(
         label="Compose file",
         required=False,
+        strip=False,
         widget=forms.Textarea(attrs=TEXTAREA),
         help_text="The contents of compose.yaml.",
     )
     env_file = forms.CharField(
         label=".env file",
         required=False,
+        strip=False,
         widget=forms.Textarea(attrs={**TEXTAREA, "rows": 4}),
         help_text="KEY=value lines that compose uses for ${VARIABLE} values. "
         "Stored encrypted.",
