@@ -39,3 +39,13 @@ def test_create_and_remove_volume(page, users, tag, docker_api):
     expect(page.get_by_role("status")).to_contain_text(f"Removed volume {name}.")
     expect(page.get_by_role("link", name=name)).to_have_count(0)
     assert not docker_api.volumes(filters={"name": name}).get("Volumes")
+
+
+def test_list_shows_volume_made_elsewhere(page, users, tag, docker_api):
+    log_in(page, users.make(role="operator"))
+    page.goto("/volumes/")
+    name = unique("outside")
+
+    docker_api.create_volume(name, labels={"pier.test": tag})
+
+    expect(page.get_by_role("link", name=name)).to_be_visible()

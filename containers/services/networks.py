@@ -15,7 +15,7 @@ from typing import Any
 from ..docker_client import DockerError, client_for, docker_errors
 from ..models import Container, DockerHost, Network
 from . import sync
-from .system import InvalidInput, label_filters
+from .system import InvalidInput, label_filters, refresh_mirror
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ def create_network(host: DockerHost, spec: NetworkSpec) -> str:
             attachable=spec.attachable or None,
         )
     logger.info("Created network %s on host %s", spec.name, host.pk)
-    sync.sync_networks(host)
+    refresh_mirror(host, sync.sync_networks)
     return answer["Id"]
 
 
@@ -154,7 +154,7 @@ def remove_network(network: Network) -> None:
             "was not removed. Disconnect or remove them first.",
             status=error.status,
         ) from error
-    sync.sync_networks(host)
+    refresh_mirror(host, sync.sync_networks)
 
 
 def unused_networks(host: DockerHost, selector: str = "") -> list[str]:
@@ -180,7 +180,7 @@ def prune_networks(host: DockerHost, selector: str = "") -> list[str]:
         answer = client_for(host).api.prune_networks(filters=label_filters(selector))
     removed = sorted(answer.get("NetworksDeleted") or [])
     logger.info("Pruned networks %s on host %s", removed, host.pk)
-    sync.sync_networks(host)
+    refresh_mirror(host, sync.sync_networks)
     return removed
 
 
@@ -206,4 +206,4 @@ def _refresh_container(container: Container) -> None:
     # Connect and disconnect arrive as network events, which do not update the
     # container's row, so its network list is read again here.
     event = {"Type": "container", "Actor": {"ID": container.docker_id}}
-    sync.apply_event(container.host, event)
+    refresh_mirror(container.host, lambda host: sync.apply_event(host, event))

@@ -6,9 +6,11 @@ KEY=value text with `parse_key_values` and scope a prune with `label_filters`.
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from django.db import DatabaseError
 from django.http import Http404
 
 from ..docker_client import DockerError, client_for, docker_errors
@@ -441,7 +443,7 @@ def system_prune(job: Job, log: JobLog) -> dict:
             log.line(f"Removed {kind.replace('_', ' ')}: {name}")
     total = sum(reclaimed.values())
     log.line(f"Space reclaimed: {total} bytes")
-    _refresh_mirror(job.host)
+    refresh_mirror(job.host, sync.resync)
     if failed:
         raise JobFailed("Pruning failed for " + ", ".join(sorted(failed)) + ".")
     return {"removed": removed, "reclaimed": reclaimed, "total_reclaimed": total}
@@ -499,10 +501,15 @@ PRUNERS = {
 }
 
 
-def _refresh_mirror(host: DockerHost) -> None:
-    # The watcher applies the engine's events too; a resync here makes the
-    # pages right at once, even when the event stream is reconnecting.
+def refresh_mirror(host: DockerHost, syncer: Callable[[DockerHost], Any]) -> None:
+    """Run one of the sync service's functions now, so the next page is current.
+
+    The watcher applies the same change from the engine's events and may sync
+    the same rows at this moment, which PostgreSQL can end as a deadlock. The
+    watcher's sync started after the change, so a failure here is logged and
+    left to it.
+    """
     try:
-        sync.resync(host)
-    except DockerError as error:
-        logger.warning("Resync of host %s after a prune failed: %s", host.pk, error)
+        syncer(host)
+    except (DockerError, DatabaseError) as error:
+        logger.warning("Refreshing the mirror of host %s failed: %s", host.pk, error)

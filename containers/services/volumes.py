@@ -14,7 +14,7 @@ from typing import Any
 from ..docker_client import DockerError, client_for, docker_errors
 from ..models import Container, DockerHost, Volume
 from . import sync
-from .system import InvalidInput, label_filters
+from .system import InvalidInput, label_filters, refresh_mirror
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def create_volume(host: DockerHost, spec: VolumeSpec) -> None:
             labels=spec.labels or None,
         )
     logger.info("Created volume %s on host %s", spec.name, host.pk)
-    sync.sync_volumes(host)
+    refresh_mirror(host, sync.sync_volumes)
 
 
 def inspect_volume(volume: Volume) -> dict[str, Any]:
@@ -113,7 +113,7 @@ def remove_volume(volume: Volume) -> None:
             ", so it was not removed. Remove that container first.",
             status=409,
         ) from error
-    sync.sync_volumes(host)
+    refresh_mirror(host, sync.sync_volumes)
 
 
 def _users_text(volume: Volume, error: DockerError) -> str:
@@ -150,5 +150,5 @@ def prune_volumes(host: DockerHost, selector: str = "") -> tuple[list[str], int]
         answer = client_for(host).api.prune_volumes(filters=label_filters(selector))
     removed = sorted(answer.get("VolumesDeleted") or [])
     logger.info("Pruned volumes %s on host %s", removed, host.pk)
-    sync.sync_volumes(host)
+    refresh_mirror(host, sync.sync_volumes)
     return removed, int(answer.get("SpaceReclaimed") or 0)
