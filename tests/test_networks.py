@@ -202,6 +202,7 @@ def test_connect_and_disconnect(operator, host, tag, docker_api):
     assert name in container.networks
     page = operator.get(reverse("network-detail", args=[network.pk])).content.decode()
     assert f"Disconnect {container_name}" in page
+    assert f'<option value="{container.pk}"' not in page
 
     operator.post(
         reverse("network-disconnect", args=[network.pk]), {"container": container.pk}

@@ -104,9 +104,12 @@ class ConnectForm(forms.Form):
 
     def __init__(self, *args, network: Network, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["container"].queryset = Container.objects.filter(
-            host_id=network.host_id
-        ).order_by("name")
+        attached = [container.pk for container in networks.attached_containers(network)]
+        self.fields["container"].queryset = (
+            Container.objects.filter(host_id=network.host_id)
+            .exclude(pk__in=attached)
+            .order_by("name")
+        )
 
     def clean_aliases(self) -> list[str]:
         words = self.cleaned_data["aliases"].replace(",", " ").split()
