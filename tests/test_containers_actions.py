@@ -208,7 +208,10 @@ def test_developer_operator_actions_403(
     assert state(docker_api, container.docker_id) == "running"
 
 
-@pytest.mark.parametrize("action", ["start", "stop", "restart", "kill", "remove"])
+@pytest.mark.parametrize(
+    "action",
+    ["start", "stop", "restart", "kill", "pause", "unpause", "rename", "remove"],
+)
 def test_other_team_actions_404(client, users, team_container, docker_api, action):
     _, container = team_container
     client.force_login(users.make(teams=[users.team()]))

@@ -72,7 +72,13 @@ def test_detail_sections(client, users, team_container):
     titles = [
         section.title for section in detail(client, container).context["sections"]
     ]
-    assert titles == ["Configuration", "State", "Network", "Mounts", "Environment"]
+    assert titles == [
+        "Configuration",
+        "Runtime state",
+        "Network",
+        "Mounts",
+        "Environment",
+    ]
 
 
 def test_detail_links_logs_and_stats(client, users, team_container):

@@ -223,7 +223,13 @@ INSPECT = {
 
 def test_inspect_sections_titles():
     titles = [section.title for section in sections(INSPECT)]
-    assert titles == ["Configuration", "State", "Network", "Mounts", "Environment"]
+    assert titles == [
+        "Configuration",
+        "Runtime state",
+        "Network",
+        "Mounts",
+        "Environment",
+    ]
 
 
 def test_inspect_config_facts():

@@ -8,6 +8,7 @@ log reports.
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -65,7 +66,9 @@ def start(user, host: DockerHost, action: BulkAction, ids: list[int]) -> Job:
     )
 
 
-def _run(job: Job, log: JobLog, action: BulkAction, apply) -> dict:
+def _run(
+    job: Job, log: JobLog, action: BulkAction, apply: Callable[[Container], None]
+) -> dict:
     rows = Container.objects.filter(
         host=job.host, pk__in=job.parameters["containers"]
     ).select_related("host", "app")

@@ -118,7 +118,8 @@ def image_present(host: DockerHost, reference: str) -> bool:
     try:
         with docker_errors(host):
             client_for(host).api.inspect_image(reference)
-    except ObjectNotFound:
+    except ObjectNotFound as error:
+        logger.info("Image %s is not on host %s: %s", reference, host.pk, error)
         return False
     return True
 

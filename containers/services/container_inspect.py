@@ -69,7 +69,7 @@ def state_section(data: dict[str, Any]) -> Section:
     state = data.get("State") or {}
     health = (state.get("Health") or {}).get("Status")
     return Section(
-        "State",
+        "Runtime state",
         facts=[
             ("Status", _text(state.get("Status"))),
             ("Process id", _text(state.get("Pid") or None)),
@@ -136,7 +136,7 @@ def environment_section(data: dict[str, Any]) -> Section:
 
 
 def sections(data: dict[str, Any]) -> list[Section]:
-    """Return the page's sections: configuration, state, network, mounts, env."""
+    """Return the sections: configuration, runtime state, network, mounts, env."""
     return [
         config_section(data),
         state_section(data),

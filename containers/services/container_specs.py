@@ -11,7 +11,8 @@ import shlex
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-# Grammar of docker/distribution's reference package: [domain/]path[:tag][@digest].
+# Grammar from github.com/distribution/reference (reference.go, v0.5.0):
+# [domain/]path[:tag][@digest], without its IPv6 hosts.
 _DOMAIN_PART = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
 _DOMAIN = rf"{_DOMAIN_PART}(?:\.{_DOMAIN_PART})*(?::[0-9]+)?"
 _PATH_PART = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"

@@ -4,6 +4,8 @@ GET shows exactly which containers the action will touch; POST carries that
 list back and queues a job for it. Only operators may use them.
 """
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +16,8 @@ from django.views.decorators.http import require_http_methods
 from ..services import access, container_bulk
 from ..services.container_bulk import BulkAction
 from .containers import chosen_host
+
+logger = logging.getLogger(__name__)
 
 
 def _bulk(request: HttpRequest, action: BulkAction) -> HttpResponse:
@@ -26,6 +30,7 @@ def _bulk(request: HttpRequest, action: BulkAction) -> HttpResponse:
         try:
             job = container_bulk.start(request.user, host, action, ids)
         except ValueError as error:
+            logger.info("Bulk %s on host %s: %s", action.kind, host.pk, error)
             messages.error(request, str(error))
             return redirect(f"{reverse('container-list')}?host={host.pk}")
         return redirect("job-detail", job_id=job.pk)

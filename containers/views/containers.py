@@ -131,7 +131,13 @@ def detail_context(request: HttpRequest, container: Container, **forms) -> dict:
     context["masked"] = not operator
     try:
         data = containers.inspect(container, mask_environment=not operator)
-    except ObjectNotFound:
+    except ObjectNotFound as error:
+        logger.info(
+            "Container %s on host %s is gone: %s",
+            container.pk,
+            container.host_id,
+            error,
+        )
         context["gone"] = True
     except DockerError as error:
         logger.info(

@@ -19,10 +19,12 @@
   // Each graph: the series it draws (one or two) and how it reads as text.
   const GRAPHS = {
     cpu: {
+      unit: function (value) { return value.toFixed(2) + " %"; },
       series: function (m) { return [m.cpu_percent]; },
       text: function (m) { return m.cpu_percent.toFixed(2) + " %"; },
     },
     memory: {
+      unit: formatBytes,
       series: function (m) { return [m.memory_used]; },
       text: function (m) {
         return formatBytes(m.memory_used) + " of " + formatBytes(m.memory_limit) +
@@ -30,12 +32,14 @@
       },
     },
     network: {
+      unit: formatRate,
       series: function (m) { return [m.network_rx_rate, m.network_tx_rate]; },
       text: function (m) {
         return "in " + formatRate(m.network_rx_rate) + ", out " + formatRate(m.network_tx_rate);
       },
     },
     block: {
+      unit: formatRate,
       series: function (m) { return [m.block_read_rate, m.block_write_rate]; },
       text: function (m) {
         return "read " + formatRate(m.block_read_rate) + ", write " + formatRate(m.block_write_rate);
@@ -52,7 +56,7 @@
     }).join(" ");
   }
 
-  function graph(svg, output, spec) {
+  function graph(svg, output, scale, spec) {
     const lines = [svg.querySelector(".line-a"), svg.querySelector(".line-b")];
     const history = [[], []];
     return function (message) {
@@ -63,6 +67,7 @@
       const top = Math.max.apply(null, [1].concat(history[0], history[1]));
       history.forEach(function (values, index) { lines[index].setAttribute("points", points(values, top)); });
       output.textContent = spec.text(message);
+      scale.textContent = "Top of the graph: " + spec.unit(top);
     };
   }
 
@@ -70,7 +75,8 @@
     const status = document.querySelector("[data-stats-status]");
     const updates = Object.keys(GRAPHS).map(function (key) {
       return graph(root.querySelector('[data-graph="' + key + '"]'),
-        root.querySelector('[data-readout="' + key + '"]'), GRAPHS[key]);
+        root.querySelector('[data-readout="' + key + '"]'),
+        root.querySelector('[data-scale="' + key + '"]'), GRAPHS[key]);
     });
     Pier.socket("/ws/containers/" + root.dataset.containerId + "/stats/", function (message) {
       if (message.type === "stats") {
