@@ -4,23 +4,62 @@ Groups: `host-<id>` carries mirror changes and host status, `job-<id>` a job's
 log lines and progress, `app-<id>` an app's releases and state.
 """
 
+import asyncio
 import logging
+import os
+import threading
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
 
+SEND_TIMEOUT = 5.0
+
+
+class _SenderLoop:
+    """One event loop thread per process that sends every live update.
+
+    `async_to_sync` from a plain thread runs each send in a fresh event loop,
+    and the Redis channel layer keeps its connections per loop, so every update
+    paid for a new connection. This loop keeps them open.
+    """
+
+    def __init__(self):
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.pid = 0
+        self.lock = threading.Lock()
+
+    def get(self) -> asyncio.AbstractEventLoop:
+        with self.lock:
+            # A forked worker process inherits the object but not the thread.
+            if self.loop is None or self.pid != os.getpid():
+                self.loop = asyncio.new_event_loop()
+                self.pid = os.getpid()
+                threading.Thread(
+                    target=self.loop.run_forever, name="live-updates", daemon=True
+                ).start()
+            return self.loop
+
+
+_sender = _SenderLoop()
+
+
 def send_now(group: str, message: dict[str, Any]) -> None:
-    """Send a message to a group at once, outside any transaction."""
+    """Send a message to a group at once, outside any transaction.
+
+    Waits until Redis has it, so updates from one thread arrive in order.
+    """
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(group, message)
+        future = asyncio.run_coroutine_threadsafe(
+            layer.group_send(group, message), _sender.get()
+        )
+        future.result(SEND_TIMEOUT)
     except Exception:
         # A live update is best effort: the page reloads the state from the
         # database, so a failed send must not fail the work that caused it.

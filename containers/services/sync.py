@@ -244,33 +244,48 @@ def is_quiet(event: dict[str, Any]) -> bool:
 
 def apply_event(host: DockerHost, event: dict[str, Any]) -> None:
     """Update the mirror for one Docker event."""
-    if is_quiet(event):
-        return
-    kind = event.get("Type")
-    actor = event.get("Actor") or {}
-    object_id = actor.get("ID") or event.get("id", "")
-    if kind == "container":
-        _apply_container_event(host, object_id)
-    elif kind == "image":
-        sync_images(host)
-    elif kind == "network":
-        sync_networks(host)
-    elif kind == "volume":
-        sync_volumes(host)
+    apply_events(host, [event])
 
 
-def _apply_container_event(host: DockerHost, container_id: str) -> None:
-    if not container_id:
-        return
+def apply_events(host: DockerHost, events: list[dict[str, Any]]) -> None:
+    """Update the mirror for a burst of events with one Docker call per kind.
+
+    A `docker stop` alone sends kill, die and stop; applied together they cost
+    one listing of the container instead of three.
+    """
+    container_ids: dict[str, None] = {}
+    kinds: set[str] = set()
+    for event in events:
+        if is_quiet(event):
+            continue
+        kind = event.get("Type")
+        if kind == "container":
+            actor = event.get("Actor") or {}
+            container_id = actor.get("ID") or event.get("id", "")
+            if container_id:
+                container_ids[container_id] = None
+        elif kind in ("image", "network", "volume"):
+            kinds.add(kind)
+    if container_ids:
+        _apply_container_events(host, list(container_ids))
+    for kind in sorted(kinds):
+        SYNCERS[f"{kind}s"](host)
+
+
+def _apply_container_events(host: DockerHost, container_ids: list[str]) -> None:
     with docker_errors(host):
         entries = client_for(host).api.containers(
-            all=True, filters={"id": container_id}
+            all=True, filters={"id": container_ids}
         )
-    entries = [entry for entry in entries if entry["Id"] == container_id]
+    found = {entry["Id"]: entry for entry in entries if entry["Id"] in container_ids}
+    app_ids = _app_ids(host)
     with transaction.atomic():
-        if entries:
-            _save_container(host, entries[0], _app_ids(host))
-        else:
+        for entry in found.values():
+            _save_container(host, entry, app_ids)
+        gone = [
+            container_id for container_id in container_ids if container_id not in found
+        ]
+        if gone:
             _remove_containers(
-                host, Container.objects.filter(host=host, docker_id=container_id)
+                host, Container.objects.filter(host=host, docker_id__in=gone)
             )

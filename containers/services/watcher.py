@@ -8,6 +8,7 @@ events sent while the stream was down are lost.
 """
 
 import logging
+import queue
 import threading
 import time
 
@@ -32,9 +33,13 @@ class HostWatcher:
         self.host_id = host_id
         self.stopping = threading.Event()
         self.stream = None
+        self.events: queue.Queue[dict] = queue.Queue()
         self.threads = [
             threading.Thread(
                 target=self._follow, name=f"events-{host_id}", daemon=True
+            ),
+            threading.Thread(
+                target=self._apply_loop, name=f"apply-{host_id}", daemon=True
             ),
             threading.Thread(target=self._ping, name=f"ping-{host_id}", daemon=True),
         ]
@@ -97,24 +102,48 @@ class HostWatcher:
             for event in self.stream:
                 if self.stopping.is_set():
                     return
-                self._apply(host, event)
+                self.events.put(event)
             raise HostUnavailable(f"Docker host {host.name} closed its event stream")
         finally:
             client.close()
 
-    def _apply(self, host: DockerHost, event: dict) -> None:
-        close_old_connections()
+    def _apply_loop(self) -> None:
+        """Apply queued events, taking everything queued so far as one burst."""
+        while not self.stopping.is_set():
+            try:
+                burst = [self.events.get(timeout=0.5)]
+            except queue.Empty:
+                continue
+            while True:
+                try:
+                    burst.append(self.events.get_nowait())
+                except queue.Empty:
+                    break
+            host = self._host()
+            if host is None:
+                return
+            self._apply(host, burst)
+
+    def _apply(self, host: DockerHost, burst: list[dict]) -> None:
         try:
-            sync.apply_event(host, event)
-        except HostUnavailable:
-            raise
+            sync.apply_events(host, burst)
         except DockerError as error:
             logger.warning(
-                "Applying event %s %s on host %s failed: %s",
-                event.get("Type"),
-                event.get("Action"),
+                "Applying %d events on host %s failed: %s", len(burst), host.pk, error
+            )
+            return
+        except Exception:
+            logger.exception(
+                "Applying %d events on host %s failed", len(burst), host.pk
+            )
+            return
+        if logger.isEnabledFor(logging.DEBUG):
+            lag = time.time() - burst[0].get("timeNano", 0) / 1e9
+            logger.debug(
+                "Applied %d events on host %s, the first %.1f ms after it happened",
+                len(burst),
                 host.pk,
-                error,
+                lag * 1000,
             )
 
     def _ping(self) -> None:
