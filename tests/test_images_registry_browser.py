@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.db import connection
 from playwright.sync_api import expect
 
 from containers.models import Image, Job, Profile
@@ -18,11 +19,14 @@ def registry_server(tmp_path_factory):
     yield from running_registry(tmp_path_factory.mktemp("registry"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def stored(registry_server, live_db):
     registry = store_registry(registry_server, unique("registry"))
     yield registry
     registry.delete()
+    # After a Playwright test, this teardown can run on a database connection
+    # of its own; left open, it makes PostgreSQL refuse DROP DATABASE.
+    connection.close()
 
 
 @pytest.fixture
