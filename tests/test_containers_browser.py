@@ -140,3 +140,23 @@ def test_stats_page_shows_numbers(page, users, docker_objects):
     expect(readouts.nth(2)).to_have_text(re.compile(r"^in [\d.]+ \w+/s, out "))
     expect(readouts.nth(3)).to_have_text(re.compile(r"^read [\d.]+ \w+/s, write "))
     expect(page.get_by_role("status", name="Stats connection")).to_have_text("Live")
+
+
+def test_list_filter_and_sort(page, users, docker_objects):
+    prefix = unique("ctr-sort")
+    first = wait_for_row(docker_objects.container(prefix=f"{prefix}-a"))
+    second = wait_for_row(docker_objects.container(prefix=f"{prefix}-b"))
+    log_in(page, users.make(role="operator"))
+    page.goto(f"/containers/?host={first.host_id}")
+
+    page.get_by_label("Filter", exact=True).fill(prefix)
+    expect(page.locator("[data-summary]")).to_have_text("2 containers match the filter")
+    page.get_by_role("link", name="Name").click()
+
+    header = page.get_by_role("columnheader", name="Name")
+    expect(header).to_have_attribute("aria-sort", "descending")
+    rows = page.get_by_role("row").filter(has_text=prefix)
+    expect(rows.first).to_contain_text(second.name)
+    expect(rows.last).to_contain_text(first.name)
+    assert "sort=-name" in page.url
+    assert f"q={prefix}" in page.url

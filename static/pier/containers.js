@@ -61,11 +61,17 @@
 
   function liveList(root) {
     const refresh = throttled(function () {
-      return fetch(window.location.pathname + window.location.search, {
+      const url = window.location.pathname + window.location.search;
+      return fetch(url, {
         headers: {"HX-Target": "container-table"},
         credentials: "same-origin",
       }).then(function (response) {
-        if (response.ok) return response.text().then(mergeTable);
+        if (!response.ok) return;
+        return response.text().then(function (html) {
+          // A filter, sort or page change while fetching makes this table stale.
+          if (url === window.location.pathname + window.location.search) mergeTable(html);
+          else refresh();
+        });
       }).catch(function () { /* The next change or reconnect fetches again. */ });
     });
     Pier.socket("/ws/hosts/" + root.dataset.hostId + "/events/", function (message) {
