@@ -389,3 +389,13 @@ def test_missing_image_pulled_then_run(
     assert found[0]["State"] == "running"
     assert found[0]["Image"] == pushed_image
     assert job.result["name"] == name
+
+
+def test_create_on_unreachable_host(client, operator):
+    host = DockerHost.objects.create(
+        name=unique("gone-host"), url="unix:///nonexistent/docker.sock"
+    )
+    response = client.post(CREATE, form_data(host))
+    assert response.status_code == 400
+    errors = response.context["form"].main.non_field_errors()
+    assert "is not reachable" in errors[0]

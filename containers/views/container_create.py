@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from ..container_forms import RunForm
-from ..docker_client import DockerError
+from ..docker_client import DockerError, HostUnavailable
 from ..models import DockerHost, Network
 from ..services import container_create
 
@@ -36,6 +36,9 @@ def _render(request: HttpRequest, form: RunForm, status: int = 200) -> HttpRespo
 
 def _engine_error(form: RunForm, error: DockerError) -> None:
     """Show an engine error beside the field it is about, else above the form."""
+    if isinstance(error, HostUnavailable):
+        form.main.add_error(None, str(error))
+        return
     message = f"Docker rejected the container: {error}"
     for fragment, field in FIELD_ERRORS:
         if fragment.lower() in str(error).lower():
