@@ -1,10 +1,10 @@
 """Check a compose project before anything runs: compose's model, policy, ports.
 
 `load` writes a version's files (or clones the Git source) into a folder, runs
-`config` and returns the normalized model, or raises InvalidProject with every
-problem found: compose's own error with its file, line and key, each policy
-violation with its service and rule, build contexts outside the project, and
-host ports that other containers already publish.
+`config` and returns the normalized model. When the files cannot run, it raises
+InvalidProject with every problem found. Problems are compose's own error with
+its file, line and key, each policy violation with its service and rule, build
+contexts outside the project, and host ports that other containers publish.
 """
 
 import logging

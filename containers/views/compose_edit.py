@@ -15,7 +15,13 @@ from ..models import ComposeFileVersion, ComposePolicySetting, DockerHost
 from ..services import compose_projects
 from ..services.access import require_operator
 from ..services.compose_jobs import ProjectBusy, start_action, up_args
-from ..services.compose_validation import InvalidProject, discard, load, staging_folder
+from ..services.compose_validation import (
+    InvalidProject,
+    Problem,
+    discard,
+    load,
+    staging_folder,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +82,8 @@ def _preview(project, draft: ComposeFileVersion) -> dict:
             logger.warning(
                 "preview of compose project %s failed: %s", project.pk, error
             )
-            raise InvalidProject([]) from error
+            problem = Problem(f"The preview failed: {error}")
+            raise InvalidProject([problem]) from error
     finally:
         discard(new_folder)
         discard(old_folder)
