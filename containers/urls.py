@@ -17,6 +17,7 @@ from .views import (
     networks,
     registries,
     system,
+    terminal,
     volumes,
 )
 from .views import compose as compose_pages
@@ -46,6 +47,16 @@ urlpatterns = [
         "containers/<int:container_id>/logs/download/",
         logs.container_logs_download,
         name="container-logs-download",
+    ),
+    path(
+        "containers/<int:container_id>/terminal/",
+        terminal.container_terminal,
+        name="container-terminal",
+    ),
+    path(
+        "containers/<int:container_id>/attach/",
+        terminal.container_attach,
+        name="container-attach",
     ),
     path("images/", images.image_list, name="image-list"),
     path("images/pull/", images.image_pull, name="image-pull"),

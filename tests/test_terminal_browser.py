@@ -1,0 +1,72 @@
+"""The terminal page in chromium: typing into xterm.js and resizing the window."""
+
+import re
+
+import pytest
+from django.db import connections
+from playwright.sync_api import expect
+
+from tests.conftest import log_in
+from tests.terminal_support import app_containers
+
+pytestmark = [pytest.mark.browser]
+
+SIZE = re.compile(r"^\d+ \d+$")
+
+
+@pytest.fixture(autouse=True)
+def close_connections():
+    """Close the database connections that ORM calls in this test opened.
+
+    While Playwright's sync API runs, Django sees an event loop and gives ORM
+    calls a connection of their own, which would stay open and keep PostgreSQL
+    from dropping the test database at the end of the run.
+    """
+    yield
+    connections.close_all()
+
+
+@pytest.fixture
+def app_container(stack, local_host, users, docker_api):
+    yield from app_containers(local_host, users, docker_api)
+
+
+def run_command(page, command: str) -> None:
+    page.keyboard.type(command)
+    page.keyboard.press("Enter")
+
+
+def terminal_size(page) -> tuple[int, int]:
+    """Run `stty size` and return its output (rows, columns) from the screen."""
+    rows = page.locator(".xterm-rows > div")
+    before = rows.filter(has_text=SIZE).count()
+    run_command(page, "stty size")
+    expect(rows.filter(has_text=SIZE)).to_have_count(before + 1)
+    rows_text, cols_text = rows.filter(has_text=SIZE).last.inner_text().split()
+    return int(rows_text), int(cols_text)
+
+
+def test_terminal_page_types_and_resizes(page, users, app_container):
+    target = app_container()
+    developer = users.make(teams=[target.team])
+    page.set_viewport_size({"width": 1200, "height": 800})
+    log_in(page, developer)
+
+    page.goto(f"/containers/{target.container.pk}/terminal/")
+    terminal = page.get_by_role("region", name=f"Terminal of {target.container.name}")
+    expect(terminal.get_by_role("status")).to_have_text("Connected.")
+    expect(page.get_by_label("Terminal input")).to_be_focused()
+    run_command(page, "echo pier-$((40+2))")
+
+    output = page.locator(".xterm-rows > div", has_text=re.compile(r"^pier-42\s*$"))
+    expect(output).to_have_count(1)
+    wide_rows, wide_cols = terminal_size(page)
+    rows = page.locator(".xterm-rows > div")
+    assert wide_rows == rows.count()
+
+    page.set_viewport_size({"width": 700, "height": 600})
+    expect(rows).not_to_have_count(wide_rows)
+    narrow_rows, narrow_cols = terminal_size(page)
+    assert narrow_rows == rows.count()
+    assert narrow_rows < wide_rows
+    assert narrow_cols < wide_cols
