@@ -35,9 +35,17 @@ def timed(function, repeats: int = REPEATS) -> float:
     return statistics.median(times)
 
 
+def _mirrored(host, run_id: str) -> int:
+    names = Container.objects.filter(
+        host=host, name__startswith=f"pier-bench-list-{run_id}-"
+    )
+    return names.count()
+
+
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    label = f"pier.bench={uuid.uuid4().hex[:8]}"
+    run_id = uuid.uuid4().hex[:8]
+    label = f"pier.bench={run_id}"
     stack, host = start_pier()
     user, _ = make_user()
     docker = client_for(host)
@@ -51,8 +59,7 @@ def main() -> None:
                 name=f"pier-bench-list-{label[-8:]}-{number}",
             )
         deadline = time.monotonic() + 300
-        key, value = label.split("=")
-        while Container.objects.filter(host=host, labels__has_key=key).count() < count:
+        while _mirrored(host, run_id) < count:
             if time.monotonic() > deadline:
                 raise RuntimeError("the mirror did not catch up in 5 minutes")
             time.sleep(0.5)
