@@ -3,6 +3,7 @@
 import pytest
 import requests
 
+from containers.models import Container
 from tests.conftest import unique
 from tests.terminal_support import (
     Terminal,
@@ -136,6 +137,17 @@ def test_socket_appless_container_4404(stack, users, plain_container, page):
     developer = users.make(teams=[users.team()])
 
     assert socket_close_code(stack, developer, plain_container, page) == 4404
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_missing_container_404(stack, users, page):
+    operator = users.make(role="operator")
+    missing = Container(pk=2**31 - 1)
+
+    response = get_page(stack, operator, missing, page)
+
+    assert response.status_code == 404
+    assert socket_close_code(stack, operator, missing, page) == 4404
 
 
 @pytest.mark.parametrize("page", PAGES)

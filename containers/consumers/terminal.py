@@ -77,7 +77,6 @@ class StreamConsumer(PierConsumer):
         try:
             self.pipe = await asyncio.to_thread(self.session.open)
         except (DockerError, TerminalError) as error:
-            logger.info("Terminal in container %s failed: %s", self.container.pk, error)
             await self._fail(str(error))
             return
         self.output: asyncio.Queue[bytes | None] = asyncio.Queue()
@@ -87,6 +86,7 @@ class StreamConsumer(PierConsumer):
         self.tasks.append(asyncio.create_task(self._watch_login()))
 
     async def _fail(self, message: str) -> None:
+        logger.info("Terminal in container %s failed: %s", self.container.pk, message)
         await self.send_json({"type": "error", "message": message})
         await self.close()
 
@@ -137,20 +137,21 @@ class StreamConsumer(PierConsumer):
         except ValueError:
             message = None
         if not isinstance(message, dict) or message.get("type") != "resize":
-            await self.send_json(
-                {
-                    "type": "error",
-                    "message": "Unknown control message. Only "
-                    '{"type": "resize", "cols": N, "rows": N} is accepted.',
-                }
+            await self._reject(
+                "Unknown control message. Only "
+                '{"type": "resize", "cols": N, "rows": N} is accepted.'
             )
             return
         try:
             cols, rows = check_size(message.get("cols"), message.get("rows"))
         except TerminalError as error:
-            await self.send_json({"type": "error", "message": str(error)})
+            await self._reject(str(error))
             return
         await self._resize(cols, rows)
+
+    async def _reject(self, message: str) -> None:
+        logger.info("Terminal in container %s: %s", self.container.pk, message)
+        await self.send_json({"type": "error", "message": message})
 
     async def _resize(self, cols: int, rows: int) -> None:
         # Awaited before the next message, so keystrokes typed after a resize
