@@ -67,8 +67,17 @@ def operator_client(client, users):
     return client
 
 
+@pytest.fixture
+def leftover_layers(docker_api):
+    """Remove the untagged images that a failed build leaves in the cache."""
+    yield
+    label = f"pier.test=pier-test-{RUN_ID}"
+    for entry in docker_api.images(filters={"label": label, "dangling": True}):
+        docker_api.remove_image(entry["Id"])
+
+
 def test_failing_build_names_step(
-    operator_client, stack, local_host, tmp_path, docker_api
+    operator_client, stack, local_host, tmp_path, docker_api, leftover_layers
 ):
     tag = f"{unique('pier-build')}:1"
     archive = context_archive(tmp_path / "context.tar.gz", FAILING)

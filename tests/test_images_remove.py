@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from containers.models import Image, Profile
 from containers.services import sync
+from containers.services.images_remove import UNUSED, plan_removal, start_removal
 from tests.conftest import unique
 from tests.registry import build_image, finished_job, job_text
 
@@ -105,22 +106,36 @@ def test_all_removal_keeps_running(operator_client, labelled, local_host, docker
     assert _exists(docker_api, ids["running"])
 
 
-def test_removal_rechecks_containers(operator_client, labelled, local_host, docker_api):
+def test_job_rechecks_containers(labelled, local_host, docker_api, users):
     label, ids = labelled
-    url = (
-        reverse("image-remove-unused")
-        + f"?host={local_host.pk}&label=pier.test={label}"
-    )
-    operator_client.get(url)
+    plan = plan_removal(local_host, UNUSED, label=f"pier.test={label}")
     late = docker_api.create_container(ids["unused"], command="true")
     try:
-        response = operator_client.post(url, {"image_id": [ids["unused"]]})
-        job = finished_job(response["Location"])
+        job = start_removal(plan, users.make(role=Profile.OPERATOR), [ids["unused"]])
+        job = finished_job(f"/jobs/{job.pk}/")
     finally:
         docker_api.remove_container(late, force=True)
 
     assert job.result["kept"] == 1
     assert "Kept" in job_text(job)
+    assert _exists(docker_api, ids["unused"])
+
+
+def test_view_rechecks_mirror(operator_client, labelled, local_host, docker_api):
+    label, ids = labelled
+    url = (
+        reverse("image-remove-unused")
+        + f"?host={local_host.pk}&label=pier.test={label}"
+    )
+    late = docker_api.create_container(ids["unused"], command="true")
+    try:
+        sync.sync_containers(local_host)
+        response = operator_client.post(url, {"image_id": [ids["unused"]]})
+    finally:
+        docker_api.remove_container(late, force=True)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('image-list')}?host={local_host.pk}"
     assert _exists(docker_api, ids["unused"])
 
 

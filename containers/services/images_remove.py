@@ -127,38 +127,43 @@ def remove_one(host: DockerHost, image_id: str, mode: str) -> None:
         _remove_unused(host, image_id)
 
 
+def _remove_checked(
+    host: DockerHost, image_id: str, mode: str, usage: dict, log: JobLog
+) -> str:
+    """Remove one confirmed image unless a container now keeps it.
+
+    Returns the outcome: "removed", "kept", "missing" or "failed".
+    """
+    short = image_id.removeprefix("sha256:")[:12]
+    users = [
+        f"{name} ({state})"
+        for name, state in usage.get(image_id, [])
+        if blocks_removal(state, mode)
+    ]
+    if users:
+        log.line(f"Kept {short}: used by {', '.join(users)}")
+        return "kept"
+    try:
+        remove_one(host, image_id, mode)
+    except ObjectNotFound:
+        log.line(f"{short} was already removed")
+        return "missing"
+    except DockerError as error:
+        logger.info("Removing image %s on host %s failed: %s", short, host.pk, error)
+        log.line(f"Could not remove {short}: {error}", "stderr")
+        return "failed"
+    log.line(f"Removed {short}")
+    return "removed"
+
+
 @job_handler("image-remove")
 def run_removal(job: Job, log: JobLog) -> dict:
-    host = job.host
     mode = job.parameters["mode"]
-    usage = _containers_now(host)
+    usage = _containers_now(job.host)
     counts = {"removed": 0, "kept": 0, "failed": 0, "missing": 0}
     for image_id in job.parameters["image_ids"]:
-        short = image_id.removeprefix("sha256:")[:12]
-        users = [
-            f"{name} ({state})"
-            for name, state in usage.get(image_id, [])
-            if blocks_removal(state, mode)
-        ]
-        if users:
-            log.line(f"Kept {short}: used by {', '.join(users)}")
-            counts["kept"] += 1
-            continue
-        try:
-            remove_one(host, image_id, mode)
-        except ObjectNotFound:
-            log.line(f"{short} was already removed")
-            counts["missing"] += 1
-        except DockerError as error:
-            logger.info(
-                "Removing image %s on host %s failed: %s", short, host.pk, error
-            )
-            log.line(f"Could not remove {short}: {error}", "stderr")
-            counts["failed"] += 1
-        else:
-            log.line(f"Removed {short}")
-            counts["removed"] += 1
-    refresh_mirror(host)
+        counts[_remove_checked(job.host, image_id, mode, usage, log)] += 1
+    refresh_mirror(job.host)
     log.line(
         "Removed {removed}, kept {kept}, failed {failed}, "
         "already gone {missing}.".format(**counts)

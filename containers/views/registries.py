@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ..forms_images import RegistryForm
+from ..forms_registries import RegistryForm
 from ..models import DockerHost, Registry
 from ..services import access, registries
 
