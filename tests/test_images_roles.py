@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from containers.models import Container, DockerHost, Image, Profile, Registry
+from containers.services.images import start_pull
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +83,13 @@ def test_unknown_image_gets_404(client, users):
 def test_unknown_host_gets_404(client, users):
     client.force_login(users.make(role=Profile.OPERATOR))
     assert client.get(reverse("image-list") + "?host=999999").status_code == 404
+
+
+def test_developer_cannot_see_image_job(client, users, objects):
+    host = DockerHost.objects.get(name="roles-host")
+    job = start_pull(host, users.make(role=Profile.OPERATOR), "busybox:1")
+    client.force_login(users.make(role=Profile.DEVELOPER, teams=[users.team()]))
+
+    response = client.get(reverse("job-detail", args=[job.pk]))
+
+    assert response.status_code == 404

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from django.http import StreamingHttpResponse
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from containers.models import Container, Image, Profile
 from containers.services import sync
-from tests.conftest import RUN_ID, session_cookie, unique
+from tests.conftest import RUN_ID, log_in, session_cookie, unique
 from tests.registry import build_image, finished_job, job_text
 
 pytestmark = pytest.mark.slow
@@ -137,31 +138,31 @@ def test_load_restores_saved_image(
     assert Image.objects.filter(host=local_host, docker_id=image_id).exists()
 
 
-def test_import_makes_image(operator_client, stack, docker_api, local_host, tmp_path):
+@pytest.mark.browser
+def test_import_makes_image(page, operator, docker_api, tmp_path):
     source = docker_api.create_container("busybox:latest", command="true")
     try:
         rootfs = write_stream(docker_api.export(source), tmp_path / "rootfs.tar")
     finally:
         docker_api.remove_container(source, force=True)
     tag = f"{unique('pier-import')}:1"
+    log_in(page, operator)
 
-    with open(rootfs, "rb") as upload:
-        response = operator_client.post(
-            reverse("image-import"),
-            {
-                "archive": upload,
-                "reference": tag,
-                "changes": f'CMD ["/bin/sh"]\nLABEL pier.test=pier-test-{RUN_ID}',
-                "host": local_host.pk,
-            },
-        )
+    page.goto("/images/import/")
+    page.get_by_label("Root filesystem tarball").set_input_files(str(rootfs))
+    page.get_by_label("Image tag").fill(tag)
+    page.get_by_label("Dockerfile instructions").fill(
+        f'CMD ["/bin/sh"]\nLABEL pier.test=pier-test-{RUN_ID}'
+    )
+    page.get_by_role("button", name="Import", exact=True).click()
 
-    job = finished_job(response["Location"])
-    assert job.state == job.SUCCEEDED, job_text(job)
+    expect(page.locator("[data-job-state]")).to_have_text("succeeded", timeout=60_000)
+    expect(page.get_by_role("progressbar", name="Upload")).to_have_attribute(
+        "value", "100"
+    )
     config = docker_api.inspect_image(tag)["Config"]
     assert config["Cmd"] == ["/bin/sh"]
     assert config["Labels"]["pier.test"] == f"pier-test-{RUN_ID}"
-    assert job.progress["upload"]["current"] == rootfs.stat().st_size
 
 
 def test_import_rejects_bad_changes(operator_client, local_host, tmp_path):

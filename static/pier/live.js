@@ -137,6 +137,13 @@
         ' <progress max="100" value="' + value + '" aria-label="Layer ' + escapeHtml(id) +
         '"></progress></label></div>');
     }
+    if (progress.upload && progress.upload.total) {
+      // Bytes of an uploaded archive that the engine has read (import, load).
+      const upload = progress.upload;
+      const value = Math.round((100 * upload.current) / upload.total);
+      parts.unshift('<div class="layer"><label>Upload ' + Number(upload.current) + " of " + Number(upload.total) +
+        ' bytes <progress max="100" value="' + value + '" aria-label="Upload"></progress></label></div>');
+    }
     if (progress.phase) parts.unshift('<p>Phase: ' + escapeHtml(progress.phase) + "</p>");
     element.innerHTML = parts.join("");
   }
