@@ -165,7 +165,10 @@ def _search(form: SearchForm) -> dict:
 @require_GET
 def image_search(request: HttpRequest) -> HttpResponse:
     access.require_operator(request.user)
-    form = SearchForm(request.GET if "source" in request.GET else None)
+    if "source" in request.GET:
+        form = SearchForm(request.GET)
+    else:
+        form = SearchForm(initial={"host": host_from_query(request)})
     context: dict = {"form": form}
     if form.is_bound and form.is_valid():
         context.update(_search(form))
