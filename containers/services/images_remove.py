@@ -94,9 +94,8 @@ def _containers_now(host: DockerHost) -> dict[str, list[tuple[str, str]]]:
     usage: dict[str, list[tuple[str, str]]] = {}
     for entry in entries:
         name = (entry.get("Names") or ["?"])[0].lstrip("/")
-        usage.setdefault(entry.get("ImageID", ""), []).append(
-            (name, entry.get("State", ""))
-        )
+        users = usage.setdefault(entry.get("ImageID", ""), [])
+        users.append((name, entry.get("State", "")))
     return usage
 
 
@@ -169,5 +168,8 @@ def run_removal(job: Job, log: JobLog) -> dict:
         "already gone {missing}.".format(**counts)
     )
     if counts["failed"]:
-        raise JobFailed(f"{counts['failed']} of the images could not be removed.")
+        raise JobFailed(
+            f"Removing {counts['failed']} of the images failed: see the log for "
+            "the engine's error on each."
+        )
     return counts
