@@ -17,12 +17,17 @@ EXIT_WATCH_SECONDS = 2.0
 EXIT_LOG_LINES = 10
 
 
-def check_exits(project: ComposeProject, spec: ComposeSpec, log: JobLog) -> None:
-    """Raise JobFailed if a service exited with an error within EXIT_WATCH_SECONDS.
+def check_exits(
+    project: ComposeProject,
+    spec: ComposeSpec,
+    log: JobLog,
+    watch_seconds: float = EXIT_WATCH_SECONDS,
+) -> None:
+    """Raise JobFailed if a service exited with an error within `watch_seconds`.
 
     A service that exits with status 0 (a one-off task) is not an error.
     """
-    deadline = time.monotonic() + EXIT_WATCH_SECONDS
+    deadline = time.monotonic() + watch_seconds
     while True:
         failed = _failed_containers(project, spec)
         if failed or time.monotonic() >= deadline:

@@ -20,7 +20,7 @@ from .. import compose
 from ..compose import ComposeError, ComposeTimeout, commands
 from ..models import ComposeProject, Job
 from . import compose_files, compose_projects
-from .compose_actions import check_exits
+from .compose_actions import EXIT_WATCH_SECONDS, check_exits
 from .compose_files import UnsupportedHost
 from .compose_progress import ProgressTracker
 from .compose_validation import InvalidProject, load
@@ -162,7 +162,10 @@ def run_action(job: Job, log: JobLog) -> dict:
         "output": completed.text[-MAX_RESULT_OUTPUT:],
     }
     if args[0] == "up" and "--scale" not in args:
-        check_exits(project, loaded.spec, log)
+        # `up --wait` has already waited for every service to run or be
+        # healthy, so one look is enough.
+        watch = 0.0 if "--wait" in args else EXIT_WATCH_SECONDS
+        check_exits(project, loaded.spec, log, watch_seconds=watch)
         project.applied_version = version
     if job.parameters.get("forget"):
         log.line(f"Forgetting compose project {project.name}")
