@@ -26,7 +26,7 @@ from containers.services.publish import start_release
 EXAMPLE = ROOT / "examples" / "php-hello"
 
 
-def wait_until_answers(url: str, timeout: float = 120) -> None:
+def wait_until_responding(url: str, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -69,7 +69,7 @@ def by_hand(marker: str, host, keep: bool = False) -> float:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    wait_until_answers(f"http://127.0.0.1:{port}/")
+    wait_until_responding(f"http://127.0.0.1:{port}/")
     elapsed = time.perf_counter() - started
     subprocess.run(
         ["docker", "rm", "-f", f"bench-hand-{marker}"],

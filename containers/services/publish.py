@@ -1,6 +1,6 @@
 """Publishing an app: fetch the source, build the image, swap the container.
 
-The running version keeps serving until the new one answers. A failed build or
+The running version keeps serving until the new one responds. A failed build or
 start leaves it untouched, and nothing half-made stays behind: the candidate
 container is removed and a failed release's image is deleted.
 """

@@ -1,8 +1,8 @@
-"""Running an app's release: start a container, wait until it answers, swap.
+"""Running an app's release: start a container, wait until it responds, swap.
 
-On a republish a candidate container on a spare port must answer first. Only
+On a republish a candidate container on a spare port must respond first. Only
 then is the old container stopped and the new one started on the app's port;
-if that one does not answer either, the old container is started again.
+if that one does not respond either, the old container is started again.
 """
 
 import logging
@@ -20,7 +20,7 @@ from .ports import free_port
 
 logger = logging.getLogger(__name__)
 
-ANSWER_TIMEOUT = 90.0
+RESPONSE_TIMEOUT = 90.0
 STOP_TIMEOUT = 10
 
 
@@ -73,14 +73,14 @@ def _last_logs(app: App, container_id: str, lines: int = 20) -> str:
     return output.decode("utf-8", "replace").strip()
 
 
-def wait_until_answers(app: App, container_id: str, port: int, log: JobLog) -> None:
-    """Wait until the app answers HTTP on `port`.
+def wait_until_responding(app: App, container_id: str, port: int, log: JobLog) -> None:
+    """Wait until the app responds to HTTP on `port`.
 
     Raises JobFailed when the container exits first or the wait times out.
     """
     url = f"http://{app.host.public_address}:{port}/"
-    log.line(f"Waiting for {url} to answer")
-    deadline = time.monotonic() + ANSWER_TIMEOUT
+    log.line(f"Waiting for {url} to respond")
+    deadline = time.monotonic() + RESPONSE_TIMEOUT
     while time.monotonic() < deadline:
         with docker_errors(app.host):
             details = client_for(app.host).api.inspect_container(container_id)
@@ -91,19 +91,19 @@ def wait_until_answers(app: App, container_id: str, port: int, log: JobLog) -> N
             output = _last_logs(app, container_id)
             raise JobFailed(
                 f"The container exited with code {state.get('ExitCode')} before "
-                f"answering on port {app.container_port}. Last output:\n{output}"
+                f"responding on port {app.container_port}. Last output:\n{output}"
             )
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
-                log.line(f"{url} answered with HTTP {response.status}")
+                log.line(f"{url} responded with HTTP {response.status}")
                 return
         except urllib.error.HTTPError as error:
-            log.line(f"{url} answered with HTTP {error.code}")
+            log.line(f"{url} responded with HTTP {error.code}")
             return
         except (urllib.error.URLError, OSError):
             time.sleep(0.05)
     raise JobFailed(
-        f"The app did not answer on {url} within {ANSWER_TIMEOUT:.0f} seconds. "
+        f"The app did not respond on {url} within {RESPONSE_TIMEOUT:.0f} seconds. "
         f"Check that it listens on port {app.container_port} on all addresses "
         "(0.0.0.0)."
     )
@@ -134,10 +134,10 @@ def remove_image_quietly(host: DockerHost, reference: str) -> None:
 
 
 def _start_checked(app, release, environment, port, name, log) -> str:
-    """Start a container and wait for it to answer; remove it if it does not."""
+    """Start a container and wait for it to respond; remove it if it does not."""
     container_id = _run_container(app, release, environment, port, name)
     try:
-        wait_until_answers(app, container_id, port, log)
+        wait_until_responding(app, container_id, port, log)
     except (JobFailed, DockerError):
         remove_container_quietly(app.host, container_id)
         raise

@@ -144,7 +144,7 @@ SYNCERS = {
 def resync(host: DockerHost) -> list[str]:
     """Correct the whole mirror of a host; return the kinds that failed.
 
-    Raises HostUnavailable when the engine does not answer at all.
+    Raises HostUnavailable when the engine does not respond at all.
     """
     with docker_errors(host):
         info = client_for(host).api.version()

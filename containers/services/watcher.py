@@ -159,8 +159,8 @@ class HostWatcher:
                     client.close()
             except Exception as error:
                 if host.status != DockerHost.OFFLINE:
-                    logger.warning("Host %s stopped answering: %s", host.pk, error)
-                sync.mark_offline(host, f"Not answering: {error}")
+                    logger.warning("Host %s stopped responding: %s", host.pk, error)
+                sync.mark_offline(host, f"Not responding: {error}")
                 self._close_stream()
                 continue
             DockerHost.objects.filter(pk=host.pk, status=DockerHost.ONLINE).update(
