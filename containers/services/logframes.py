@@ -40,19 +40,31 @@ class FrameParser:
         self.splitters = {"stdout": LineSplitter(), "stderr": LineSplitter()}
 
     def feed(self, chunk: bytes) -> list[tuple[str, str]]:
-        self.buffer.extend(chunk)
+        buffer = bytes(self.buffer) + chunk if self.buffer else chunk
+        position = 0
         lines: list[tuple[str, str]] = []
-        while len(self.buffer) >= HEADER_SIZE:
-            kind, length = struct.unpack(">BxxxL", self.buffer[:HEADER_SIZE])
-            if len(self.buffer) < HEADER_SIZE + length:
+        # Consecutive frames of one stream are joined before decoding, and the
+        # buffer is cut once at the end: a 64 KiB read holds thousands of frames.
+        run_stream, run_parts = "", []
+        while len(buffer) - position >= HEADER_SIZE:
+            kind, length = struct.unpack_from(">BxxxL", buffer, position)
+            end = position + HEADER_SIZE + length
+            if len(buffer) < end:
                 break
-            payload = bytes(self.buffer[HEADER_SIZE : HEADER_SIZE + length])
-            del self.buffer[: HEADER_SIZE + length]
             stream = STREAMS.get(kind, "stdout")
-            lines.extend(
-                (stream, line) for line in self.splitters[stream].feed(payload)
-            )
+            if stream != run_stream and run_parts:
+                lines.extend(self._decode(run_stream, run_parts))
+                run_parts = []
+            run_stream = stream
+            run_parts.append(buffer[position + HEADER_SIZE : end])
+            position = end
+        if run_parts:
+            lines.extend(self._decode(run_stream, run_parts))
+        self.buffer = bytearray(buffer[position:])
         return lines
+
+    def _decode(self, stream: str, parts: list[bytes]) -> list[tuple[str, str]]:
+        return [(stream, line) for line in self.splitters[stream].feed(b"".join(parts))]
 
     def finish(self) -> list[tuple[str, str]]:
         return [
