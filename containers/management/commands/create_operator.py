@@ -31,7 +31,9 @@ class Command(BaseCommand):
             username=username, defaults={"email": email}
         )
         user.set_password(password)
+        # Operators manage accounts and teams in the admin site.
         user.is_staff = True
+        user.is_superuser = True
         user.save()
         Profile.objects.update_or_create(user=user, defaults={"role": Profile.OPERATOR})
         verb = "Created" if created else "Updated"

@@ -22,6 +22,7 @@ class Command(BaseCommand):
             user, _ = get_user_model().objects.get_or_create(username=username)
             user.set_password(password)
             user.is_staff = role == Profile.OPERATOR
+            user.is_superuser = role == Profile.OPERATOR
             user.save()
             Profile.objects.update_or_create(user=user, defaults={"role": role})
             team.members.add(user)
