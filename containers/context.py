@@ -13,6 +13,7 @@ OPERATOR_LINKS = [
     ("Hosts", "host-list"),
     ("Registries", "registry-list"),
     ("System", "system-info"),
+    ("Accounts", "admin:index"),
 ]
 
 
