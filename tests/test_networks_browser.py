@@ -30,7 +30,9 @@ def sleeper(docker_api, local_host, tag) -> str:
         "busybox:latest", "sleep 300", name=name, labels={"pier.test": tag}
     )
     docker_api.start(name)
-    deadline = time.monotonic() + 10
+    # The watcher mirrors a new container within milliseconds on an idle
+    # machine; the margin is for a loaded CI machine.
+    deadline = time.monotonic() + 30
     while not Container.objects.filter(host=local_host, name=name).exists():
         assert time.monotonic() < deadline, f"{name} never reached the mirror"
         time.sleep(0.1)

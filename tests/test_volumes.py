@@ -140,11 +140,13 @@ def test_create_rejects_existing_name(operator, host, tag):
     assert f"A volume named {name} already exists" in response.content.decode()
 
 
-def test_create_unknown_driver_shows_engine_error(operator, host, tag):
-    response = create(operator, host, unique("vol"), tag, driver="nosuchdriver")
+def test_create_bad_option_shows_engine_error(operator, host, tag):
+    response = create(operator, host, unique("vol"), tag, options="colour=blue")
 
     assert response.status_code == 400
-    assert "Docker did not create the volume" in response.content.decode()
+    page = response.content.decode()
+    assert "Docker did not create the volume" in page
+    assert "colour" in page
 
 
 def test_list_shows_container_using_volume(operator, host, tag, docker_api):
