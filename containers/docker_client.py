@@ -106,6 +106,7 @@ def _connect(host: DockerHost, timeout: int) -> docker.DockerClient:
     The reason names what failed (certificate, refused, timed out, SSH
     authentication) in words fit for the page.
     """
+    # Imported here because host_checks imports this module.
     from .services.host_checks import describe_connection_error
 
     url = host.url

@@ -163,6 +163,8 @@ class ChannelSocket:
         data = self.channel.recv(size)
         if not data and not self.received and self.channel.recv_stderr_ready():
             # The remote command ended before sending a response: show why.
+            # NOTE: no test covers this path, because the test sshd always
+            # runs a working docker CLI.
             output = self.channel.recv_stderr(4096).decode("utf-8", "replace")
             raise SSHConnectError(
                 f"`{DIAL_COMMAND}` failed on {self.target}: {output.strip()}. "

@@ -24,7 +24,7 @@ from ..ssh_transport import SSHConnectError, fingerprint
 
 logger = logging.getLogger(__name__)
 
-TEST_TIMEOUT = 5
+TEST_TIMEOUT = 10
 CLIENT_CERT_ALERTS = ("UNKNOWN_CA", "BAD_CERTIFICATE", "CERTIFICATE_REQUIRED")
 
 

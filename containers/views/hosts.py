@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ..docker_client import forget_client
 from ..forms_hosts import KINDS, HostForm, kind_of
 from ..models import App, DockerHost
 from ..services import access, host_checks
@@ -81,6 +82,8 @@ def host_edit(request, host_id: int):
     form = HostForm(request.POST or None, request.FILES or None, instance=host)
     if request.method == "POST" and form.is_valid():
         host = form.save()
+        # This process's cached client still has the old address or keys.
+        forget_client(host)
         logger.info("Operator %s changed Docker host %s", request.user.pk, host.pk)
         messages.success(request, f"Saved host {host.name}.")
         return redirect("host-detail", host_id=host.pk)
@@ -90,8 +93,9 @@ def host_edit(request, host_id: int):
 @login_required
 @require_POST
 def host_test(request, host_id: int | None = None):
-    """Try the connection the form describes, without saving anything.
+    """Try the connection the form describes without saving the form.
 
+    An existing SSH host with no recorded host key gets the key it offers now.
     htmx requests get the result fragment alone; others get the whole form.
     """
     access.require_operator(request.user)
