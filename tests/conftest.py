@@ -12,6 +12,7 @@ import uuid
 import docker
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connections
 from django.test import Client
 
 from containers.models import DockerHost, Profile, Team
@@ -142,6 +143,7 @@ def browser():
         )
         yield chromium
         chromium.close()
+    connections.close_all()
 
 
 @pytest.fixture
@@ -151,6 +153,9 @@ def page(browser, stack):
     tab = context.new_page()
     yield tab
     context.close()
+    # ORM calls made while Playwright's sync API runs open a connection of
+    # their own; left open, it keeps PostgreSQL from dropping the test database.
+    connections.close_all()
 
 
 def log_in(page, user) -> None:

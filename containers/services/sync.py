@@ -14,6 +14,7 @@ from django.utils import timezone
 from ..docker_client import DockerError, client_for, docker_errors
 from ..models import App, Container, DockerHost, Image, Network, Volume
 from . import live
+from .access import TEAM_LABEL
 from .mirror_data import container_fields, image_fields, network_fields, volume_fields
 
 logger = logging.getLogger(__name__)
@@ -21,6 +22,14 @@ logger = logging.getLogger(__name__)
 
 def _app_ids(host: DockerHost) -> dict[str, int]:
     return dict(App.objects.filter(host=host).values_list("name", "id"))
+
+
+def _team_id(container: Container) -> int | None:
+    """Return the team that owns a container: its app's, else its team label's."""
+    if container.app_id:
+        return container.app.team_id
+    label = str(container.labels.get(TEAM_LABEL, ""))
+    return int(label) if label.isdigit() else None
 
 
 def container_message(container: Container, action: str) -> dict[str, Any]:
@@ -33,7 +42,7 @@ def container_message(container: Container, action: str) -> dict[str, Any]:
         "name": container.name,
         "state": container.state,
         "status": container.status,
-        "team_id": container.app.team_id if container.app_id else None,
+        "team_id": _team_id(container),
         "app_id": container.app_id,
         "compose_project": container.compose_project,
     }
