@@ -5,7 +5,14 @@ import socket
 import pytest
 from django.urls import NoReverseMatch, reverse
 
-from containers.models import App, Container, DockerHost, Job, Profile
+from containers.models import (
+    App,
+    ComposeProject,
+    Container,
+    DockerHost,
+    Job,
+    Profile,
+)
 from tests.remote_engine import Authority
 
 pytestmark = pytest.mark.django_db
@@ -143,6 +150,15 @@ def test_remove_refused_while_compose_uses_it(client, operator, host):
         reverse("host-remove", args=[host.pk]), {"confirm_name": host.name}, follow=True
     )
     assert "compose projects db" in response.content.decode()
+    assert DockerHost.objects.filter(pk=host.pk).exists()
+
+
+def test_remove_refused_for_pier_compose_project(client, operator, users, host):
+    ComposeProject.objects.create(name="blog", team=users.team(), host=host)
+    response = client.post(
+        reverse("host-remove", args=[host.pk]), {"confirm_name": host.name}, follow=True
+    )
+    assert "compose projects blog" in response.content.decode()
     assert DockerHost.objects.filter(pk=host.pk).exists()
 
 

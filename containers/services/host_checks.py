@@ -19,7 +19,7 @@ from django.db.models import ProtectedError
 from docker.errors import APIError
 
 from ..docker_client import DockerError, docker_errors, forget_client, fresh_client
-from ..models import App, Container, DockerHost
+from ..models import App, ComposeProject, Container, DockerHost
 from ..ssh_transport import SSHConnectError, fingerprint
 
 logger = logging.getLogger(__name__)
@@ -189,7 +189,11 @@ def removal_blockers(host: DockerHost) -> list[str]:
     apps = list(App.objects.filter(host=host).values_list("name", flat=True))
     if apps:
         reasons.append(f"apps {', '.join(sorted(apps))}")
+    # Projects that Pier deploys, and any other project whose containers run there.
     projects = set(
+        ComposeProject.objects.filter(host=host).values_list("name", flat=True)
+    )
+    projects.update(
         Container.objects.filter(host=host)
         .exclude(compose_project="")
         .values_list("compose_project", flat=True)
