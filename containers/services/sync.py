@@ -189,18 +189,17 @@ def mark_online(host: DockerHost, version: dict | None = None) -> None:
         host.engine_version = version.get("Version", "")
         host.api_version = version.get("ApiVersion", "")
     host.counts = update_counts(host)
-    host.save(
-        update_fields=[
-            "status",
-            "status_detail",
-            "last_seen",
-            "last_sync",
-            "engine_version",
-            "api_version",
-            "counts",
-        ]
-    )
-    _send_host_status(host)
+    fields = [
+        "status",
+        "status_detail",
+        "last_seen",
+        "last_sync",
+        "engine_version",
+        "api_version",
+        "counts",
+    ]
+    if _update_host(host, fields):
+        _send_host_status(host)
 
 
 def mark_offline(host: DockerHost, reason: str) -> None:
@@ -208,9 +207,14 @@ def mark_offline(host: DockerHost, reason: str) -> None:
     changed = host.status != DockerHost.OFFLINE or host.status_detail != reason
     host.status = DockerHost.OFFLINE
     host.status_detail = reason
-    host.save(update_fields=["status", "status_detail"])
-    if changed:
+    if _update_host(host, ["status", "status_detail"]) and changed:
         _send_host_status(host)
+
+
+def _update_host(host: DockerHost, fields: list[str]) -> bool:
+    """Write the fields of a host; return False when the host was deleted meanwhile."""
+    values = {name: getattr(host, name) for name in fields}
+    return DockerHost.objects.filter(pk=host.pk).update(**values) > 0
 
 
 def _send_host_status(host: DockerHost) -> None:
@@ -275,6 +279,11 @@ def apply_events(host: DockerHost, events: list[dict[str, Any]]) -> None:
                 container_ids[container_id] = None
         elif kind in ("image", "network", "volume"):
             kinds.add(kind)
+        if kind == "network" and event.get("Action") in ("connect", "disconnect"):
+            # The container's own list of networks changed too.
+            attributes = (event.get("Actor") or {}).get("Attributes") or {}
+            if attributes.get("container"):
+                container_ids[attributes["container"]] = None
     if container_ids:
         _apply_container_events(host, list(container_ids))
     for kind in sorted(kinds):
