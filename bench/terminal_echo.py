@@ -1,10 +1,14 @@
 """Measure the keystroke echo delay of Pier's terminal against a raw Docker exec.
 
 Starts Pier's real processes (daphne, worker, watcher) on a throwaway SQLite
-database, runs a busybox container, and opens two TTY execs of `cat` in it: one
-through Pier's terminal websocket, one straight through the Docker SDK. Each
-keystroke is one byte; its delay is the time until the TTY's echo comes back.
+database and runs a busybox container. Three paths echo one byte per keystroke:
 
+- raw: a TTY exec of `cat` through the Docker SDK's socket (the TTY echoes);
+- pier: the same exec through Pier's terminal websocket (`?shell=cat`);
+- floor: a Channels consumer that echoes websocket frames, served by daphne
+  with Pier's settings and no Docker at all: the cost of the websocket alone.
+
+The paths take turns in rounds, so load from other programs hits all three.
 Run from the repository root:
 
     .venv/bin/python bench/terminal_echo.py --keystrokes 200
@@ -17,40 +21,46 @@ import json
 import os
 import shutil
 import socket
-import statistics
+import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-WORK_DIR = Path(tempfile.mkdtemp(prefix="pier-bench-"))
-os.environ["PIER_SQLITE_PATH"] = str(WORK_DIR / "pier.sqlite3")
-os.environ["PIER_INSTANCE"] = f"pier-bench-{os.getpid()}"
-os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
-os.environ.pop("DATABASE_URL", None)
+import docker
+from harness import ROOT, WORK_DIR, make_user, start_pier, summary
+from websockets.sync.client import ClientConnection, connect
 
-import django  # noqa: E402
+from containers.models import Container
+from tests.conftest import session_cookie
+from tests.stack import PierStack, free_tcp_port
+
+PAUSE_SECONDS = 0.005
+ROUNDS = 4
+WARM_UP = 20
+ECHO_APP = """
+import django
 
 django.setup()
 
-import docker  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.test import Client  # noqa: E402
-from websockets.sync.client import connect  # noqa: E402
-
-from containers.models import Container, DockerHost, Profile  # noqa: E402
-from containers.services.hosts import register_local_host  # noqa: E402
-from tests.stack import PierStack  # noqa: E402
-
-PAUSE_SECONDS = 0.005
+from channels.generic.websocket import AsyncWebsocketConsumer
 
 
-def measure(send: Callable[[bytes], None], receive: Callable[[], bytes], count: int):
+class Echo(AsyncWebsocketConsumer):
+    async def receive(self, text_data=None, bytes_data=None):
+        await self.send(bytes_data=bytes_data)
+
+
+application = Echo.as_asgi()
+"""
+
+Send = Callable[[bytes], None]
+Receive = Callable[[], bytes]
+
+
+def measure(send: Send, receive: Receive, count: int) -> list[float]:
     """Return the echo delay of `count` single-byte keystrokes, in milliseconds."""
     delays = []
     for index in range(count):
@@ -65,105 +75,147 @@ def measure(send: Callable[[bytes], None], receive: Callable[[], bytes], count: 
     return delays
 
 
-def summary(delays: list[float]) -> tuple[float, float]:
-    ordered = sorted(delays)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * len(ordered)) - 1)]
-    return statistics.median(ordered), p95
-
-
-def raw_exec_delays(api: docker.APIClient, container_id: str, count: int):
+@contextmanager
+def raw_exec(
+    api: docker.APIClient, container_id: str
+) -> Iterator[tuple[Send, Receive]]:
     exec_id = api.exec_create(container_id, ["cat"], stdin=True, tty=True)["Id"]
-    stream = api.exec_start(exec_id, socket=True, tty=True)
-    sock: socket.socket = stream._sock
+    sock: socket.socket = api.exec_start(exec_id, socket=True, tty=True)._sock
     sock.settimeout(10)
     try:
-        return measure(sock.sendall, lambda: sock.recv(4096), count)
+        yield sock.sendall, lambda: sock.recv(4096)
     finally:
         sock.sendall(b"\x04")
         sock.close()
 
 
-def wait_until_ready(websocket) -> None:
-    while True:
+def websocket_ends(websocket: ClientConnection) -> tuple[Send, Receive]:
+    def receive() -> bytes:
         frame = websocket.recv(timeout=10)
-        if isinstance(frame, str) and json.loads(frame)["type"] == "ready":
-            return
+        return frame if isinstance(frame, bytes) else b""
+
+    return websocket.send, receive
 
 
-def pier_delays(stack: PierStack, container: Container, cookie: str, count: int):
+@contextmanager
+def open_websocket(
+    url: str, origin: str, cookie: str = ""
+) -> Iterator[ClientConnection]:
+    headers = {"Origin": origin}
+    if cookie:
+        headers["Cookie"] = f"sessionid={cookie}"
+    with connect(url, additional_headers=headers, proxy=None) as websocket:
+        yield websocket
+
+
+@contextmanager
+def pier_terminal(stack: PierStack, container: Container, cookie: str):
     url = stack.base_url.replace("http://", "ws://")
     path = f"/ws/containers/{container.pk}/terminal/?shell=cat"
-    headers = {"Cookie": f"sessionid={cookie}", "Origin": stack.base_url}
-    with connect(
-        url + path, additional_headers=headers, proxy=None, compression=None
-    ) as websocket:
-
-        def receive() -> bytes:
+    with open_websocket(url + path, stack.base_url, cookie) as websocket:
+        while True:
             frame = websocket.recv(timeout=10)
-            return frame if isinstance(frame, bytes) else b""
-
-        wait_until_ready(websocket)
-        measure(websocket.send, receive, 20)
-        delays = measure(websocket.send, receive, count)
+            if isinstance(frame, str) and json.loads(frame)["type"] == "ready":
+                break
+        yield websocket_ends(websocket)
         websocket.send(b"\x04")
-        return delays
 
 
-def wait_for(check: Callable[[], object], what: str, timeout: float = 30):
+@contextmanager
+def channels_echo(stack: PierStack) -> Iterator[tuple[Send, Receive]]:
+    (WORK_DIR / "pier_bench_echo.py").write_text(ECHO_APP)
+    port = free_tcp_port()
+    daphne = str(Path(sys.executable).parent / "daphne")
+    env = {**stack.env, "PYTHONPATH": f"{WORK_DIR}{os.pathsep}{ROOT}"}
+    with open(WORK_DIR / "echo.log", "w") as log:
+        process = subprocess.Popen(
+            [daphne, "-b", "127.0.0.1", "-p", str(port), "pier_bench_echo:application"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        origin = f"http://127.0.0.1:{port}"
+        wait_for(lambda: port_open(port), "the echo server")
+        with open_websocket(f"ws://127.0.0.1:{port}/", origin) as websocket:
+            yield websocket_ends(websocket)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_for(check: Callable[[], object], description: str, timeout: float = 30):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = check()
         if value:
             return value
         time.sleep(0.1)
-    raise RuntimeError(f"Timed out waiting for {what}")
+    raise RuntimeError(f"Timed out waiting for {description}")
 
 
-def prepare() -> tuple[str, DockerHost]:
-    call_command("migrate", verbosity=0)
-    host = register_local_host()
-    assert host is not None
-    user = get_user_model().objects.create_user(username="bench", password=None)
-    Profile.objects.create(user=user, role=Profile.OPERATOR)
-    client = Client()
-    client.force_login(user)
-    return client.cookies["sessionid"].value, host
-
-
-def run(count: int) -> None:
-    cookie, host = prepare()
-    api = docker.APIClient(base_url="unix:///var/run/docker.sock", version="auto")
+def start_container(api: docker.APIClient) -> Container:
     name = f"pier-bench-{uuid.uuid4().hex[:8]}"
-    stack = PierStack(WORK_DIR).start()
-    docker_id = ""
+    docker_id = api.create_container(
+        "busybox:latest", ["sleep", "3600"], name=name, labels={"pier.bench": name}
+    )["Id"]
+    api.start(docker_id)
+    return wait_for(
+        lambda: Container.objects.filter(docker_id=docker_id).first(), "the mirror"
+    )
+
+
+def run(count: int) -> dict[str, list[float]]:
+    stack, _ = start_pier()
+    user, _ = make_user()
+    cookie = session_cookie(user)
+    api = docker.APIClient(base_url="unix:///var/run/docker.sock", version="auto")
+    container = None
+    delays: dict[str, list[float]] = {"raw": [], "pier": [], "floor": []}
     try:
-        wait_for(lambda: DockerHost.objects.get(pk=host.pk).status == "online", "host")
-        docker_id = api.create_container(
-            "busybox:latest", ["sleep", "3600"], name=name, labels={"pier.bench": "1"}
-        )["Id"]
-        api.start(docker_id)
-        container = wait_for(
-            lambda: Container.objects.filter(docker_id=docker_id).first(), "mirror"
-        )
-        raw_exec_delays(api, docker_id, 20)
-        raw = raw_exec_delays(api, docker_id, count)
-        pier = pier_delays(stack, container, cookie, count)
+        container = start_container(api)
+        with (
+            raw_exec(api, container.docker_id) as raw,
+            pier_terminal(stack, container, cookie) as pier,
+            channels_echo(stack) as floor,
+        ):
+            paths = {"raw": raw, "pier": pier, "floor": floor}
+            for send, receive in paths.values():
+                measure(send, receive, WARM_UP)
+            for _ in range(ROUNDS):
+                for name, (send, receive) in paths.items():
+                    delays[name] += measure(send, receive, count // ROUNDS)
     finally:
-        if docker_id:
-            api.remove_container(docker_id, force=True)
+        if container is not None:
+            api.remove_container(container.docker_id, force=True)
         stack.stop()
+    # Kept when the run fails: the web, worker and watcher logs are in it.
     shutil.rmtree(WORK_DIR, ignore_errors=True)
-    report(raw, pier, count)
+    return delays
 
 
-def report(raw: list[float], pier: list[float], count: int) -> None:
-    raw_median, raw_p95 = summary(raw)
-    pier_median, pier_p95 = summary(pier)
-    print(f"keystrokes: {count} each, {PAUSE_SECONDS * 1000:.0f} ms apart")
-    print(f"raw Docker exec: median {raw_median:.2f} ms, p95 {raw_p95:.2f} ms")
-    print(f"Pier terminal:   median {pier_median:.2f} ms, p95 {pier_p95:.2f} ms")
-    print(f"ratio Pier/raw:  median {pier_median / raw_median:.2f}x, ", end="")
-    print(f"p95 {pier_p95 / raw_p95:.2f}x")
+def report(delays: dict[str, list[float]]) -> None:
+    labels = {
+        "raw": "raw Docker exec (SDK socket)",
+        "pier": "Pier terminal websocket",
+        "floor": "Channels echo, no Docker",
+    }
+    figures = {name: summary(values) for name, values in delays.items()}
+    print(
+        f"{len(delays['raw'])} keystrokes per path, {PAUSE_SECONDS * 1000:.0f} ms apart"
+    )
+    for name, label in labels.items():
+        median, p95 = figures[name]["median"], figures[name]["p95"]
+        print(f"{label:30} median {median:.2f} ms, p95 {p95:.2f} ms")
+    for statistic in ("median", "p95"):
+        ratio = figures["pier"][statistic] / figures["raw"][statistic]
+        print(f"Pier / raw, {statistic}: {ratio:.1f}x")
 
 
 def main() -> None:
@@ -171,7 +223,7 @@ def main() -> None:
     parser.add_argument(
         "--keystrokes", type=int, default=200, help="keystrokes measured per path"
     )
-    run(parser.parse_args().keystrokes)
+    report(run(parser.parse_args().keystrokes))
 
 
 if __name__ == "__main__":
