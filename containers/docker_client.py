@@ -135,13 +135,25 @@ def _connect_ssh(host: DockerHost, timeout: int) -> docker.DockerClient:
         shutil.rmtree(os.path.dirname(key_file), ignore_errors=True)
 
 
+def connection_fingerprint(host: DockerHost) -> str:
+    """Return a digest of everything a connection to the host depends on.
+
+    Cached clients are keyed by it, so editing a host's certificates or key
+    takes effect without restarting Pier's processes.
+    """
+    material = "\0".join(
+        [host.url, host.tls_ca, host.tls_cert, host.tls_key, host.ssh_key]
+    )
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
 def client_for(host: DockerHost, timeout: int | None = None) -> docker.DockerClient:
     """Return a cached client for the host, connecting on first use.
 
     Raises HostUnavailable when the engine does not answer.
     """
     timeout = timeout or settings.PIER_DOCKER_TIMEOUT
-    key = (host.pk, f"{host.url}|{timeout}")
+    key = (host.pk, f"{connection_fingerprint(host)}|{timeout}")
     with _lock:
         client = _clients.get(key)
     if client is not None:

@@ -15,7 +15,13 @@ import time
 from django.db import close_old_connections
 from django.utils import timezone
 
-from ..docker_client import DockerError, HostUnavailable, forget_client, fresh_client
+from ..docker_client import (
+    DockerError,
+    HostUnavailable,
+    connection_fingerprint,
+    forget_client,
+    fresh_client,
+)
 from ..models import DockerHost
 from . import sync
 
@@ -173,17 +179,27 @@ class Supervisor:
 
     def __init__(self):
         self.watchers: dict[int, HostWatcher] = {}
+        self.fingerprints: dict[int, str] = {}
 
     def refresh(self) -> None:
         close_old_connections()
-        host_ids = set(DockerHost.objects.values_list("id", flat=True))
-        for host_id in host_ids - set(self.watchers):
+        hosts = {
+            host.pk: connection_fingerprint(host) for host in DockerHost.objects.all()
+        }
+        for host_id, watcher in list(self.watchers.items()):
+            if hosts.get(host_id) != self.fingerprints.get(host_id):
+                # Removed, or its address or credentials changed: start over.
+                logger.info(
+                    "Host %s was removed or changed; restarting its watcher", host_id
+                )
+                watcher.stop()
+                del self.watchers[host_id]
+        for host_id in hosts.keys() - self.watchers.keys():
             logger.info("Watching Docker host %s", host_id)
             watcher = HostWatcher(host_id)
             self.watchers[host_id] = watcher
+            self.fingerprints[host_id] = hosts[host_id]
             watcher.start()
-        for host_id in set(self.watchers) - host_ids:
-            self.watchers.pop(host_id).stop()
 
     def run_forever(self, stop: threading.Event, refresh_seconds: float = 3.0) -> None:
         while not stop.is_set():
