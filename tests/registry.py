@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import bcrypt
+import pytest
+from django.db import connection
 
 from containers.models import Job, Registry
 from tests.stack import free_tcp_port
@@ -178,3 +180,15 @@ def finished_job(location: str, timeout: float = 120) -> Job:
 
 def job_text(job: Job) -> str:
     return "\n".join(job.lines.values_list("text", flat=True))
+
+
+@pytest.fixture(autouse=True)
+def close_database_connection() -> Iterator[None]:
+    """Close the test's database connection after each test that imports this.
+
+    After a Playwright test, ORM calls in later tests can run on a connection
+    of their own that the session's teardown does not close, and PostgreSQL
+    then refuses to drop the test database while it is open.
+    """
+    yield
+    connection.close()

@@ -10,7 +10,11 @@ from playwright.sync_api import expect
 
 from containers.models import Profile
 from tests.conftest import RUN_ID, log_in, unique
-from tests.registry import finished_job, job_text
+from tests.registry import (  # noqa: F401
+    close_database_connection,
+    finished_job,
+    job_text,
+)
 
 pytestmark = pytest.mark.slow
 

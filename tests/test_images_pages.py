@@ -6,7 +6,10 @@ from django.urls import reverse
 from containers.models import DockerHost, Image, Profile
 from containers.services import sync
 from tests.conftest import RUN_ID, unique
-from tests.registry import build_image
+from tests.registry import (  # noqa: F401
+    build_image,
+    close_database_connection,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -3,13 +3,18 @@
 import re
 
 import pytest
-from django.db import connection
 from playwright.sync_api import expect
 
 from containers.models import Image, Job, Profile
 from containers.services import sync
 from tests.conftest import RUN_ID, log_in, unique
-from tests.registry import build_image, job_text, running_registry, store_registry
+from tests.registry import (  # noqa: F401
+    build_image,
+    close_database_connection,
+    job_text,
+    running_registry,
+    store_registry,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -24,9 +29,6 @@ def stored(registry_server, live_db):
     registry = store_registry(registry_server, unique("registry"))
     yield registry
     registry.delete()
-    # After a Playwright test, this teardown can run on a database connection
-    # of its own; left open, it makes PostgreSQL refuse DROP DATABASE.
-    connection.close()
 
 
 @pytest.fixture

@@ -11,7 +11,12 @@ from containers.models import Image, Profile
 from containers.services import sync
 from containers.services.images_remove import UNUSED, plan_removal, start_removal
 from tests.conftest import unique
-from tests.registry import build_image, finished_job, job_text
+from tests.registry import (  # noqa: F401
+    build_image,
+    close_database_connection,
+    finished_job,
+    job_text,
+)
 
 pytestmark = pytest.mark.slow
 

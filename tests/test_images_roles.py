@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from containers.models import Container, DockerHost, Image, Profile, Registry
 from containers.services.images import start_pull
+from tests.registry import close_database_connection  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,11 @@ from django.urls import reverse
 
 from containers.models import DockerHost, Job, Profile, Registry
 from tests.conftest import unique
-from tests.registry import running_registry, store_registry
+from tests.registry import (  # noqa: F401
+    close_database_connection,
+    running_registry,
+    store_registry,
+)
 from tests.stack import free_tcp_port
 
 

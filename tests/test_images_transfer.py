@@ -13,7 +13,12 @@ from playwright.sync_api import expect
 from containers.models import Container, Image, Profile
 from containers.services import sync
 from tests.conftest import RUN_ID, log_in, session_cookie, unique
-from tests.registry import build_image, finished_job, job_text
+from tests.registry import (  # noqa: F401
+    build_image,
+    close_database_connection,
+    finished_job,
+    job_text,
+)
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,11 @@ from django.urls import reverse
 
 from containers.models import DockerHost, Profile, Registry
 from tests.conftest import unique
-from tests.registry import running_registry, store_registry
+from tests.registry import (  # noqa: F401
+    close_database_connection,
+    running_registry,
+    store_registry,
+)
 
 pytestmark = pytest.mark.django_db
 
