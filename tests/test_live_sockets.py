@@ -154,3 +154,36 @@ def test_developer_events_exclude_other_containers(
             )
     finally:
         docker_api.remove_container(stranger["Id"], force=True)
+
+
+def test_log_download_streams_whole_log(stack, teams, app_container):
+    import urllib.request
+
+    from tests.conftest import session_cookie
+
+    url = f"{stack.base_url}/containers/{app_container.pk}/logs/download/"
+    request = urllib.request.Request(
+        url, headers={"Cookie": f"sessionid={session_cookie(teams['dev_b'])}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        body = response.read().decode()
+        disposition = response.headers["Content-Disposition"]
+
+    assert "<script>window.pwned=1</script>" in body
+    assert "to stderr" in body
+    assert f'filename="{app_container.name}.log"' in disposition
+
+
+def test_log_download_hidden_from_other_team(stack, teams, app_container):
+    import urllib.error
+    import urllib.request
+
+    from tests.conftest import session_cookie
+
+    url = f"{stack.base_url}/containers/{app_container.pk}/logs/download/"
+    request = urllib.request.Request(
+        url, headers={"Cookie": f"sessionid={session_cookie(teams['dev_a'])}"}
+    )
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(request, timeout=10)
+    assert error.value.code == 404
