@@ -30,7 +30,9 @@ def database_env() -> dict[str, str]:
         return {"PIER_SQLITE_PATH": str(settings["NAME"])}
     user = quote(settings["USER"] or "")
     password = quote(settings["PASSWORD"] or "")
-    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    credentials = f"{user}@" if user else ""
+    if password:
+        credentials = f"{user}:{password}@"
     return {
         "DATABASE_URL": (
             f"postgres://{credentials}{settings['HOST']}:{settings['PORT'] or 5432}/"

@@ -26,17 +26,17 @@ class PierConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined = []
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.refuse(CLOSE_FORBIDDEN)
+            await self.reject(CLOSE_FORBIDDEN)
             return
         try:
             await database_sync_to_async(self.authorize)(user)
         except Denied as denied:
-            await self.refuse(denied.code)
+            await self.reject(denied.code)
             return
         await self.accept()
         await self.opened()
 
-    async def refuse(self, code: int) -> None:
+    async def reject(self, code: int) -> None:
         # Closing before accepting would turn into a bare HTTP 403, which a
         # browser reports as code 1006 and retries; the page must see the reason.
         await self.accept()

@@ -102,7 +102,7 @@ def app_detail(request, app_id):
 
 @login_required
 def app_status(request, app_id):
-    """The app page's status panel alone, refreshed when the app changes."""
+    """Render the app page's status panel alone, for refreshes when the app changes."""
     app = access.app_for(request.user, app_id)
     return render(request, "apps/_status.html", _app_context(request, app))
 
