@@ -56,6 +56,8 @@ def test_publish_serves_first_version(stack, site, docker_api):
     assert release.image_tag == f"{site.name}:1"
     assert "version one" in fetch(site.url)
     assert len(app_containers(docker_api, site)) == 1
+    host_config = docker_api.inspect_container(release.container_id)["HostConfig"]
+    assert host_config["RestartPolicy"]["Name"] == "unless-stopped"
 
 
 def test_republish_swaps_to_new_version(stack, site, developer, git_server, docker_api):

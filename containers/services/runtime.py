@@ -49,7 +49,6 @@ def _run_container(
     with docker_errors(app.host):
         host_config = api.create_host_config(
             port_bindings={f"{app.container_port}/tcp": [("0.0.0.0", port)]},
-            restart_policy={"Name": "unless-stopped"},
         )
         created = api.create_container(
             image=release.image_tag,
@@ -85,9 +84,7 @@ def wait_until_responding(app: App, container_id: str, port: int, log: JobLog) -
         with docker_errors(app.host):
             details = client_for(app.host).api.inspect_container(container_id)
         state = details["State"]
-        # With a restart policy a crashing app shows as "restarting" between runs.
-        crashed = state.get("Restarting") or details.get("RestartCount", 0) > 0
-        if state["Status"] in ("exited", "dead") or crashed:
+        if state["Status"] in ("exited", "dead"):
             output = _last_logs(app, container_id)
             raise JobFailed(
                 f"The container exited with code {state.get('ExitCode')} before "
@@ -138,6 +135,12 @@ def _start_checked(app, release, environment, port, name, log) -> str:
     container_id = _run_container(app, release, environment, port, name)
     try:
         wait_until_responding(app, container_id, port, log)
+        # The restart policy is set only once the app responds: under it, an
+        # app that crashes at start would show as restarting, not as exited.
+        with docker_errors(app.host):
+            client_for(app.host).api.update_container(
+                container_id, restart_policy={"Name": "unless-stopped"}
+            )
     except (JobFailed, DockerError):
         remove_container_quietly(app.host, container_id)
         raise
