@@ -9,6 +9,27 @@ from .services.ports import PortTaken, check_port
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 
 
+def clean_branch(branch: str) -> str:
+    """Validate a branch name the way the clone will, before anything is saved."""
+    branch = (branch or "").strip()
+    if not branch:
+        return branch
+    try:
+        return sources.validate_branch(branch)
+    except sources.SourceError as error:
+        raise forms.ValidationError(str(error)) from error
+
+
+def clean_source_url(url: str) -> str:
+    url = (url or "").strip()
+    if not url:
+        return url
+    try:
+        return sources.validate_git_url(url, settings.PIER_LOCAL_SOURCE_ROOTS)
+    except sources.SourceError as error:
+        raise forms.ValidationError(str(error)) from error
+
+
 class PublishForm(forms.Form):
     """The Publish form: what the app is, where its source is, where it runs."""
 
@@ -25,7 +46,10 @@ class PublishForm(forms.Form):
         label="Git repository URL",
         required=False,
         max_length=500,
-        help_text="https:// or ssh:// (or user@host:path).",
+        help_text=(
+            "https:// or ssh:// (or user@host:path), or a local folder an "
+            "operator allowed."
+        ),
     )
     branch = forms.CharField(
         label="Branch", required=False, initial="main", max_length=200
@@ -62,7 +86,8 @@ class PublishForm(forms.Form):
         super().__init__(*args, **kwargs)
         from .services.access import is_operator
 
-        teams = Team.objects.all() if is_operator(user) else user.teams.all()
+        self.operator = is_operator(user)
+        teams = Team.objects.all() if self.operator else user.teams.all()
         self.fields["team"].queryset = teams
         if teams.count() == 1:
             self.fields["team"].initial = teams.first()
@@ -100,12 +125,23 @@ class PublishForm(forms.Form):
             self.add_error("image", "Enter the image to run, for example nginx:1.25.")
         host = data.get("host")
         port = data.get("host_port")
+        low, high = settings.PIER_APP_PORT_RANGE
+        if port and not self.operator and not low <= port <= high:
+            self.add_error(
+                "host_port",
+                f"Choose a host port from {low} to {high}, or leave it empty; "
+                "other ports are for operators to hand out.",
+            )
+            port = None
         if host and port:
             try:
                 check_port(host, port)
             except PortTaken as error:
                 self.add_error("host_port", str(error))
         return data
+
+    def clean_branch(self):
+        return clean_branch(self.cleaned_data.get("branch", ""))
 
     def _clean_git(self, data):
         url = (data.get("source_url") or "").strip()
@@ -132,6 +168,9 @@ class PublishForm(forms.Form):
 class RedeployForm(forms.Form):
     """Settings a developer may change before publishing a new version."""
 
+    source_url = forms.CharField(
+        label="Git repository URL", required=False, max_length=500
+    )
     branch = forms.CharField(label="Branch", required=False, max_length=200)
     archive = forms.FileField(label="New archive (.tar.gz or .zip)", required=False)
     environment = forms.CharField(
@@ -140,6 +179,12 @@ class RedeployForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
         help_text="One KEY=value a line.",
     )
+
+    def clean_source_url(self):
+        return clean_source_url(self.cleaned_data.get("source_url", ""))
+
+    def clean_branch(self):
+        return clean_branch(self.cleaned_data.get("branch", ""))
 
     def clean_environment(self):
         text = self.cleaned_data.get("environment", "")

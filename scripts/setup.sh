@@ -11,6 +11,8 @@ cd "$ROOT"
 
 BIND=${PIER_BIND:-127.0.0.1}
 PORT=${PIER_PORT:-8000}
+# Each running copy of Pier needs its own queue and channel prefix in Redis.
+export PIER_INSTANCE=${PIER_INSTANCE:-pier-$PORT}
 export PIER_LOCAL_SOURCE_ROOTS=${PIER_LOCAL_SOURCE_ROOTS:-$ROOT/examples}
 export PIER_ALLOWED_HOSTS=${PIER_ALLOWED_HOSTS:-127.0.0.1,localhost,$BIND}
 if [ -z "${PIER_SECRET_KEY:-}" ]; then

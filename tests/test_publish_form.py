@@ -15,6 +15,18 @@ def developer(users):
     return users.make(teams=[users.team()])
 
 
+def bind_in_app_range(blocker: socket.socket) -> int:
+    """Bind the socket to a free port from the app port range; return the port."""
+    for port in range(29999, 20000, -1):
+        try:
+            blocker.bind(("0.0.0.0", port))
+        except OSError:
+            continue
+        blocker.listen()
+        return port
+    raise AssertionError("no free port in the app port range")
+
+
 def form_data(developer, **overrides):
     data = {
         "name": "form-app",
@@ -52,9 +64,7 @@ def test_bad_git_url_rejected(client, developer, url, message):
 def test_taken_host_port_rejected(client, developer):
     client.force_login(developer)
     with socket.socket() as blocker:
-        blocker.bind(("0.0.0.0", 0))
-        blocker.listen()
-        port = blocker.getsockname()[1]
+        port = bind_in_app_range(blocker)
         response = client.post(reverse("publish"), form_data(developer, host_port=port))
 
     assert response.status_code == 400
@@ -106,3 +116,72 @@ def test_valid_form_creates_app_and_job(client, developer):
     assert response["Location"] == reverse("app-detail", args=[app.pk])
     assert app.host_port is not None
     assert app.jobs.get().kind == "publish"
+
+
+def test_developer_port_outside_range_rejected(client, developer, settings):
+    settings.PIER_APP_PORT_RANGE = (20000, 29999)
+    client.force_login(developer)
+
+    response = client.post(reverse("publish"), form_data(developer, host_port=80))
+
+    assert response.status_code == 400
+    assert b"Choose a host port from 20000 to 29999" in response.content
+    assert not App.objects.filter(name="form-app").exists()
+
+
+def test_bad_branch_rejected_before_saving(client, developer):
+    client.force_login(developer)
+
+    response = client.post(
+        reverse("publish"), form_data(developer, branch="--upload-pack=touch")
+    )
+
+    assert response.status_code == 400
+    assert not App.objects.filter(name="form-app").exists()
+
+
+def test_second_publish_waits_for_first(client, developer):
+    from containers.services.publish import AppBusy, start_release
+
+    client.force_login(developer)
+    client.post(reverse("publish"), form_data(developer))
+    app = App.objects.get(name="form-app")
+
+    with pytest.raises(AppBusy, match="still queued"):
+        start_release(app, developer)
+    response = client.post(reverse("app-redeploy", args=[app.pk]), {"branch": "main"})
+
+    assert response.status_code == 302
+    assert app.jobs.count() == 1
+    assert app.releases.count() == 1
+
+
+def test_redeploy_changes_repository_url(client, developer):
+    client.force_login(developer)
+    client.post(reverse("publish"), form_data(developer))
+    app = App.objects.get(name="form-app")
+    app.jobs.update(state="failed")
+
+    response = client.post(
+        reverse("app-redeploy", args=[app.pk]),
+        {"source_url": "https://127.0.0.1:9/fixed.git", "branch": "main"},
+    )
+
+    app.refresh_from_db()
+    assert response.status_code == 302
+    assert app.source_url == "https://127.0.0.1:9/fixed.git"
+    assert app.releases.count() == 2
+
+
+def test_redeploy_rejects_bad_repository_url(client, developer):
+    client.force_login(developer)
+    client.post(reverse("publish"), form_data(developer))
+    app = App.objects.get(name="form-app")
+
+    response = client.post(
+        reverse("app-redeploy", args=[app.pk]), {"source_url": "ext::sh -c id"}
+    )
+
+    app.refresh_from_db()
+    assert response.status_code == 400
+    assert app.source_url == "https://127.0.0.1:9/app.git"

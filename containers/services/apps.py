@@ -8,7 +8,7 @@ from ..docker_client import DockerError, ObjectNotFound, client_for, docker_erro
 from ..models import App, Job, Release
 from .envvars import parse, secret_values
 from .jobs import JobFailed, JobLog, create_job, job_handler
-from .publish import send_app_change
+from .publish import AppBusy, check_not_busy, require_only_swap, send_app_change
 from .runtime import STOP_TIMEOUT, remove_container_quietly, remove_image_quietly, swap
 
 logger = logging.getLogger(__name__)
@@ -43,6 +43,10 @@ def start_rollback(app: App, release: Release, user) -> Job:
         raise ValueError("That release cannot be rolled back to: it has no image.")
     if release.status == Release.LIVE:
         raise ValueError(f"v{release.version} is already live.")
+    try:
+        check_not_busy(app)
+    except AppBusy as error:
+        raise ValueError(str(error)) from error
     return create_job(
         "rollback",
         f"Roll back {app.name} to v{release.version}",
@@ -58,6 +62,7 @@ def rollback(job: Job, log: JobLog) -> dict:
     app = job.app
     release = Release.objects.get(pk=job.parameters["release_id"])
     log.secrets = secret_values(app.environment)
+    require_only_swap(job)
     with docker_errors(app.host):
         try:
             client_for(app.host).api.inspect_image(release.image_tag)

@@ -32,9 +32,26 @@ def parse(text: str) -> dict[str, str]:
     return values
 
 
+SECRET_KEY_WORDS = re.compile(
+    r"PASS|SECRET|TOKEN|KEY|AUTH|CREDENTIAL|PRIVATE|CERT", re.IGNORECASE
+)
+MIN_MASKED_LENGTH = 8
+
+
 def secret_values(text: str) -> list[str]:
-    """Return the values to mask in logs."""
+    """Return the values to mask in logs.
+
+    Values of variables whose names look secret (PASSWORD, API_KEY, ...) are
+    masked, and so is any value of 8 characters or more. Masking a short value
+    such as "1" or "main" would garble every log line and reveal the value.
+    """
     try:
-        return [value for value in parse(text).values() if value]
+        values = parse(text)
     except InvalidEnvironment:
         return []
+    return [
+        value
+        for key, value in values.items()
+        if len(value) >= MIN_MASKED_LENGTH
+        or (SECRET_KEY_WORDS.search(key) and len(value) >= 3)
+    ]

@@ -132,11 +132,18 @@ def _set_state(job: Job, state: str, **fields: Any) -> None:
         live.job_group(job.pk),
         {"type": "job.state", "state": state, "error": job.error},
     )
+    if job.app_id and state in Job.FINISHED:
+        # The app page shows its latest job, so it refreshes when one ends.
+        live.send_now(live.app_group(job.app_id), {"type": "app.change", "what": "job"})
 
 
 def run(job_id: int) -> None:
     """Run a stored job in this worker and record how it ended."""
-    job = Job.objects.select_related("host", "app").get(pk=job_id)
+    job = Job.objects.select_related("host", "app").filter(pk=job_id).first()
+    if job is None:
+        # Another Pier sharing this Redis queue, or a job deleted meanwhile.
+        logger.warning("Job %s not found in this database; skipping it", job_id)
+        return
     if job.is_finished:
         logger.info("Job %s already finished as %s", job.pk, job.state)
         return

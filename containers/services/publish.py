@@ -24,10 +24,45 @@ from .ports import PortTaken, check_port
 logger = logging.getLogger(__name__)
 
 
+SWAP_KINDS = ("publish", "rollback")
+
+
+class AppBusy(Exception):
+    """Another publish or rollback of the app is queued or running."""
+
+
+def check_not_busy(app: App) -> None:
+    """Raise AppBusy while a publish or rollback of the app is unfinished."""
+    busy = app.jobs.filter(
+        kind__in=SWAP_KINDS, state__in=[Job.QUEUED, Job.RUNNING]
+    ).first()
+    if busy is not None:
+        raise AppBusy(
+            f"{busy.title} is still {busy.state}. "
+            "Wait until it finishes, then try again."
+        )
+
+
+def require_only_swap(job: Job) -> None:
+    """Raise JobFailed if another publish or rollback of the app is running."""
+    other = (
+        job.app.jobs.filter(kind__in=SWAP_KINDS, state=Job.RUNNING)
+        .exclude(pk=job.pk)
+        .first()
+    )
+    if other is not None:
+        raise JobFailed(f"{other.title} is running; try again once it finishes.")
+
+
 def start_release(app: App, user, *, archive_path: str = "") -> Job:
-    """Record a new release of the app and queue the job that publishes it."""
+    """Record a new release of the app and queue the job that publishes it.
+
+    Raises AppBusy while another publish or rollback of the app is unfinished,
+    because two swaps at once would stop each other's containers.
+    """
     from .jobs import create_job
 
+    check_not_busy(app)
     with transaction.atomic():
         last = app.releases.order_by("-version").first()
         version = (last.version if last else 0) + 1
@@ -130,6 +165,7 @@ def publish(job: Job, log: JobLog) -> dict:
     app = job.app
     release = Release.objects.get(pk=job.parameters["release_id"])
     log.secrets = secret_values(app.environment)
+    require_only_swap(job)
     try:
         environment = parse(app.environment)
         check_port(app.host, app.host_port, app)

@@ -28,13 +28,14 @@ def ensure_image(app: App, log: JobLog) -> str:
     """Pull the app's image unless the host already has it; return its reference."""
     client = client_for(app.host)
     reference = app.image
-    with docker_errors(app.host):
-        try:
+    try:
+        with docker_errors(app.host):
             client.api.inspect_image(reference)
-            log.line(f"Using image {reference} already on {app.host.name}")
-            return reference
-        except DockerError:
-            pass
+    except ObjectNotFound:
+        pass
+    else:
+        log.line(f"Using image {reference} already on {app.host.name}")
+        return reference
     from .images import pull_image
 
     pull_image(app.host, reference, log)

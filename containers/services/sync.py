@@ -202,6 +202,15 @@ def mark_online(host: DockerHost, version: dict | None = None) -> None:
         _send_host_status(host)
 
 
+def refresh_counts(host: DockerHost) -> None:
+    """Store the host's mirror counts and tell open pages when they changed."""
+    counts = update_counts(host)
+    if counts != host.counts:
+        host.counts = counts
+        if _update_host(host, ["counts"]):
+            _send_host_status(host)
+
+
 def mark_offline(host: DockerHost, reason: str) -> None:
     """Show the host as offline; its mirror rows stay until it returns."""
     changed = host.status != DockerHost.OFFLINE or host.status_detail != reason

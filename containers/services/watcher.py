@@ -172,6 +172,8 @@ class HostWatcher:
             DockerHost.objects.filter(pk=host.pk, status=DockerHost.ONLINE).update(
                 last_seen=timezone.now()
             )
+            if host.status == DockerHost.ONLINE:
+                sync.refresh_counts(host)
 
 
 class Supervisor:

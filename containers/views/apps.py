@@ -89,7 +89,11 @@ def _app_context(request, app):
         "container": container,
         "latest_job": latest_job,
         "redeploy_form": RedeployForm(
-            initial={"branch": app.branch, "environment": app.environment}
+            initial={
+                "source_url": app.source_url,
+                "branch": app.branch,
+                "environment": app.environment,
+            }
         ),
     }
 
@@ -122,11 +126,18 @@ def redeploy(request, app_id):
         context = _app_context(request, app)
         context["redeploy_form"] = form
         return render(request, "apps/detail.html", context, status=400)
+    try:
+        publish.check_not_busy(app)
+    except publish.AppBusy as error:
+        messages.error(request, str(error))
+        return redirect("app-detail", app_id=app.pk)
     archive_path = save_upload(data["archive"]) if data["archive"] else ""
     with transaction.atomic():
+        if data.get("source_url"):
+            app.source_url = data["source_url"]
         app.branch = data["branch"] or app.branch
         app.environment = data["environment"]
-        app.save(update_fields=["branch", "environment"])
+        app.save(update_fields=["source_url", "branch", "environment"])
         publish.start_release(app, request.user, archive_path=archive_path)
     messages.info(request, f"Publishing a new version of {app.name}.")
     return redirect("app-detail", app_id=app.pk)
