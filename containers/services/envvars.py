@@ -1,6 +1,7 @@
 """Environment variables as people type them: one KEY=value a line."""
 
 import re
+from collections.abc import Iterator
 
 KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -9,18 +10,27 @@ class InvalidEnvironment(ValueError):
     """A line of the environment text is invalid; the message names the line."""
 
 
+def key_value_lines(text: str) -> Iterator[tuple[int, str, str, str, str]]:
+    """Yield (number, line, key, separator, value) for each KEY=value line.
+
+    Blank lines and lines starting with # are skipped; the caller checks the
+    key and whether the separator is there.
+    """
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, separator, value = line.partition("=")
+        yield number, line, key.strip(), separator, value
+
+
 def parse(text: str) -> dict[str, str]:
     """Parse KEY=value lines; blank lines and lines starting with # are skipped.
 
     Raises InvalidEnvironment naming the first line at fault.
     """
     values: dict[str, str] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        key, separator, value = line.partition("=")
-        key = key.strip()
+    for number, line, key, separator, value in key_value_lines(text):
         if not separator:
             raise InvalidEnvironment(f"Line {number}: {line[:40]!r} is not KEY=value.")
         if not KEY.match(key):

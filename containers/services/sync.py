@@ -94,52 +94,37 @@ def sync_containers(host: DockerHost, entries: list[dict] | None = None) -> None
         )
 
 
-def sync_images(host: DockerHost) -> None:
-    with docker_errors(host):
-        entries = client_for(host).api.images(all=False)
+def _replace_rows(host, model, entries, key_field, entry_key, to_fields, kind) -> None:
+    """Make the host's rows of `model` equal to the engine's `entries`."""
     seen = set()
     with transaction.atomic():
         for entry in entries:
-            seen.add(entry["Id"])
-            Image.objects.update_or_create(
-                host=host, docker_id=entry["Id"], defaults=image_fields(entry)
+            seen.add(entry[entry_key])
+            model.objects.update_or_create(
+                host=host, **{key_field: entry[entry_key]}, defaults=to_fields(entry)
             )
-        Image.objects.filter(host=host).exclude(docker_id__in=seen).delete()
+        model.objects.filter(host=host).exclude(**{f"{key_field}__in": seen}).delete()
     live.send_after_commit(
-        live.host_group(host.pk), {"type": "mirror.change", "kind": "image"}
+        live.host_group(host.pk), {"type": "mirror.change", "kind": kind}
     )
+
+
+def sync_images(host: DockerHost) -> None:
+    with docker_errors(host):
+        entries = client_for(host).api.images(all=False)
+    _replace_rows(host, Image, entries, "docker_id", "Id", image_fields, "image")
 
 
 def sync_networks(host: DockerHost) -> None:
     with docker_errors(host):
         entries = client_for(host).api.networks()
-    seen = set()
-    with transaction.atomic():
-        for entry in entries:
-            seen.add(entry["Id"])
-            Network.objects.update_or_create(
-                host=host, docker_id=entry["Id"], defaults=network_fields(entry)
-            )
-        Network.objects.filter(host=host).exclude(docker_id__in=seen).delete()
-    live.send_after_commit(
-        live.host_group(host.pk), {"type": "mirror.change", "kind": "network"}
-    )
+    _replace_rows(host, Network, entries, "docker_id", "Id", network_fields, "network")
 
 
 def sync_volumes(host: DockerHost) -> None:
     with docker_errors(host):
         entries = client_for(host).api.volumes().get("Volumes") or []
-    seen = set()
-    with transaction.atomic():
-        for entry in entries:
-            seen.add(entry["Name"])
-            Volume.objects.update_or_create(
-                host=host, name=entry["Name"], defaults=volume_fields(entry)
-            )
-        Volume.objects.filter(host=host).exclude(name__in=seen).delete()
-    live.send_after_commit(
-        live.host_group(host.pk), {"type": "mirror.change", "kind": "volume"}
-    )
+    _replace_rows(host, Volume, entries, "name", "Name", volume_fields, "volume")
 
 
 SYNCERS = {

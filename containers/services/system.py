@@ -16,6 +16,7 @@ from django.http import Http404
 from ..docker_client import DockerError, client_for, docker_errors
 from ..models import DockerHost, Job
 from . import sync
+from .envvars import key_value_lines
 from .jobs import JobFailed, JobLog, create_job, job_handler
 
 logger = logging.getLogger(__name__)
@@ -52,12 +53,7 @@ def parse_key_values(text: str, what: str, key_pattern=LABEL_KEY) -> dict[str, s
     Raises InvalidInput naming `what` (for example "Label") and the bad line.
     """
     values: dict[str, str] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        key, separator, value = line.partition("=")
-        key = key.strip()
+    for number, line, key, separator, value in key_value_lines(text):
         if not separator:
             raise InvalidInput(f"{what} line {number}: {line[:60]!r} is not KEY=value.")
         if not key_pattern.match(key):
