@@ -291,3 +291,20 @@ def test_prune_removes_only_labelled(operator, host, tag, docker_api):
     assert not set(labelled) & remaining
     page = response.content.decode()
     assert f"Removed 2 unused networks: {', '.join(labelled)}." in page
+
+
+def test_builtin_network_offers_no_remove(client, db):
+    from django.contrib.auth import get_user_model
+
+    from containers.models import DockerHost, Network, Profile
+
+    host = DockerHost.objects.get(name="local")
+    bridge = Network.objects.create(host=host, docker_id="b" * 64, name="bridge")
+    operator = get_user_model().objects.create_user("net-op", password="x")
+    Profile.objects.create(user=operator, role=Profile.OPERATOR)
+    client.force_login(operator)
+
+    response = client.get(f"/networks/{bridge.pk}/?host={host.pk}")
+
+    assert response.status_code == 200
+    assert b"Remove network bridge" not in response.content

@@ -82,6 +82,8 @@ class Container(MirrorModel):
 class Network(MirrorModel):
     """A Docker network on a host; `containers` lists attached container ids."""
 
+    PREDEFINED = frozenset({"bridge", "host", "none"})
+
     docker_id = models.CharField(max_length=80)
     name = models.CharField(max_length=255)
     driver = models.CharField(max_length=50, blank=True)
@@ -97,6 +99,11 @@ class Network(MirrorModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_predefined(self) -> bool:
+        """Tell whether Docker made this network itself and refuses to remove it."""
+        return self.name in self.PREDEFINED
 
 
 class Volume(MirrorModel):

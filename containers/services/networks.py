@@ -20,7 +20,7 @@ from .system import InvalidInput, label_filters, refresh_mirror
 logger = logging.getLogger(__name__)
 
 DRIVERS = ["bridge", "overlay", "macvlan", "ipvlan"]
-PREDEFINED = {"bridge", "host", "none"}
+PREDEFINED = Network.PREDEFINED
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
