@@ -10,6 +10,7 @@ import pytest
 
 from containers.models import DockerHost
 from containers.services.host_checks import try_connection
+from containers.services.hosts import delete_host
 from tests.conftest import unique
 from tests.remote_engine import (
     Authority,
@@ -153,4 +154,4 @@ def test_bad_hosts_offline_watcher_lives(stack, remote_engine, local_host):
         assert local.last_seen > seen
     finally:
         for host in hosts.values():
-            host.delete()
+            delete_host(host)

@@ -10,6 +10,7 @@ import urllib.request
 import pytest
 
 from containers.models import App, Container, DockerHost, Image, Release
+from containers.services.hosts import delete_host
 from tests.conftest import unique
 from tests.publishing import busybox_site, make_app, publish_and_wait
 from tests.remote_engine import remote_engine_fixture  # noqa: F401
@@ -61,7 +62,7 @@ def tls_host(stack, remote_engine):
     wait_for(lambda: online(host), 30, "the TLS host to come online")
     yield host
     App.objects.filter(host=host).delete()
-    host.delete()
+    delete_host(host)
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +75,7 @@ def ssh_host(stack, remote_engine):
     )
     wait_for(lambda: online(host), 30, "the SSH host to come online")
     yield host
-    host.delete()
+    delete_host(host)
 
 
 def test_tls_host_online_with_version(tls_host, remote_engine):

@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from containers.models import DockerHost, Job
+from containers.services.hosts import delete_host
 from tests.conftest import unique
 from tests.second_engine import second_engine  # noqa: F401
 
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.slow
 def engine_host(second_engine, stack) -> DockerHost:  # noqa: F811
     host = DockerHost.objects.create(name=unique("engine"), url=second_engine.unix_url)
     yield host
-    host.delete()
+    delete_host(host)
 
 
 @pytest.fixture
@@ -135,7 +136,7 @@ def test_prune_job_unreachable_host_fails(operator, stack):
         )
         job = wait_for_job(Job.objects.get(pk=response.url.rstrip("/").split("/")[-1]))
     finally:
-        host.delete()
+        delete_host(host)
 
     assert job.state == Job.FAILED
     assert job.error == "Pruning failed for containers."

@@ -21,6 +21,7 @@ from docker.errors import APIError
 from ..docker_client import DockerError, docker_errors, forget_client, fresh_client
 from ..models import App, ComposeProject, Container, DockerHost
 from ..ssh_transport import SSHConnectError, fingerprint
+from .hosts import delete_host
 
 logger = logging.getLogger(__name__)
 
@@ -217,7 +218,7 @@ def remove_host(host: DockerHost) -> None:
     host_id = host.pk
     forget_client(host)
     try:
-        host.delete()
+        delete_host(host)
     except ProtectedError as error:
         names = sorted(
             {f"{item._meta.verbose_name} {item}" for item in error.protected_objects}
