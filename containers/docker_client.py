@@ -1,6 +1,6 @@
 """The one module that talks to the Docker SDK: connections per host and errors.
 
-Every other module asks `client_for(host)` for a client and catches only
+Every other module gets its client from `client_for(host)` and catches only
 `DockerError` and its subclass `HostUnavailable`, which carry a message a person
 can read.
 """
@@ -37,7 +37,7 @@ class DockerError(Exception):
 
 
 class HostUnavailable(DockerError):
-    """The Docker engine of a host did not answer."""
+    """The Docker engine of a host did not respond."""
 
 
 class ObjectNotFound(DockerError):
@@ -150,7 +150,7 @@ def connection_fingerprint(host: DockerHost) -> str:
 def client_for(host: DockerHost, timeout: int | None = None) -> docker.DockerClient:
     """Return a cached client for the host, connecting on first use.
 
-    Raises HostUnavailable when the engine does not answer.
+    Raises HostUnavailable when the engine does not respond.
     """
     timeout = timeout or settings.PIER_DOCKER_TIMEOUT
     key = (host.pk, f"{connection_fingerprint(host)}|{timeout}")
@@ -207,7 +207,7 @@ def docker_errors(host: DockerHost) -> Iterator[None]:
     except (requests.ConnectionError, requests.Timeout, ConnectionError) as error:
         forget_client(host)
         raise HostUnavailable(
-            f"Docker host {host.name} stopped answering: {error}"
+            f"Docker host {host.name} stopped responding: {error}"
         ) from error
     except DockerException as error:
         raise DockerError(str(error)) from error

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install everything Pier needs, start Docker and Redis when they do not answer,
+# Install everything Pier needs, start Docker and Redis when they do not respond,
 # prepare the database and demo accounts, then run the web server, a worker and
 # the host watcher until Ctrl-C.
 #

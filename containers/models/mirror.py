@@ -1,7 +1,8 @@
 """Pier's mirror of each Docker host: images, containers, networks and volumes.
 
-Rows are written only by the sync service (full resync and the events stream);
-everything else reads them, so pages never wait for Docker to list objects.
+The sync service writes the rows, from a full resync and from the events stream,
+and a few actions refresh the rows they change. Pages read the rows, so they do
+not wait for Docker to list objects.
 """
 
 from django.db import models

@@ -9,7 +9,7 @@ from .hosts import local_docker_url
 
 
 class PortTaken(Exception):
-    """The requested host port is in use; the message says by what."""
+    """The requested host port is in use; the message names what uses it."""
 
 
 def _is_local(host: DockerHost) -> bool:
