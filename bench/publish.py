@@ -1,8 +1,8 @@
 """Publishing examples/php-hello through Pier against the same work by hand.
 
 By hand means `docker build` then `docker run -p`, then waiting until the app
-answers. Through Pier means a publish job: copy the source, build through the
-SDK, start the container, wait until it answers. Each round changes index.php in
+responds. Through Pier means a publish job: copy the source, build through the
+SDK, start the container, wait until it responds. Each round changes index.php in
 both copies, so the COPY layer and those after it rebuild while the apt-get layer
 comes from the cache, as in a real redeploy. Rounds alternate between the two.
 
@@ -34,7 +34,7 @@ def wait_until_responding(url: str, timeout: float = 120) -> None:
                 return
         except OSError:
             time.sleep(0.05)
-    raise RuntimeError(f"{url} did not answer")
+    raise RuntimeError(f"{url} did not respond")
 
 
 def fresh_copy(marker: str) -> str:
