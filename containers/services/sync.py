@@ -5,10 +5,12 @@ mirror; `apply_event` updates the one object a Docker event names. Each kind is
 synced on its own, so one failing call leaves the others' rows in place.
 """
 
+import functools
 import logging
+import time
 from typing import Any
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from ..docker_client import DockerError, client_for, docker_errors
@@ -18,6 +20,31 @@ from .access import TEAM_LABEL
 from .mirror_data import container_fields, image_fields, network_fields, volume_fields
 
 logger = logging.getLogger(__name__)
+
+DEADLOCK_ATTEMPTS = 4
+
+
+def retry_on_deadlock(function):
+    """Run a mirror write again when PostgreSQL aborts it as a deadlock.
+
+    The watcher and an action's own refresh may rewrite the same rows at once,
+    each from a listing taken a moment apart. Rerunning the loser is safe,
+    because each decorated function lists again and writes what it finds.
+    """
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+            try:
+                return function(*args, **kwargs)
+            except OperationalError as error:
+                if "deadlock" not in str(error) or attempt == DEADLOCK_ATTEMPTS:
+                    raise
+                logger.info("%s hit a deadlock; retrying", function.__name__)
+                time.sleep(0.05 * attempt)
+        return None
+
+    return wrapper
 
 
 def _app_ids(host: DockerHost) -> dict[str, int]:
@@ -67,12 +94,14 @@ def _remove_containers(host: DockerHost, rows) -> None:
         live.send_after_commit(live.host_group(host.pk), message)
 
 
+@retry_on_deadlock
 def sync_containers(host: DockerHost, entries: list[dict] | None = None) -> None:
     """Replace the host's container rows with the engine's full list."""
     if entries is None:
         with docker_errors(host):
             entries = client_for(host).api.containers(all=True)
     app_ids = _app_ids(host)
+    entries = sorted(entries, key=lambda entry: entry["Id"])
     seen = {entry["Id"] for entry in entries}
     known = {
         row.docker_id: row
@@ -97,6 +126,8 @@ def sync_containers(host: DockerHost, entries: list[dict] | None = None) -> None
 def _replace_rows(host, model, entries, key_field, entry_key, to_fields, kind) -> None:
     """Make the host's rows of `model` equal to the engine's `entries`."""
     seen = set()
+    # Rows are written in key order, so two writers lock them in one order.
+    entries = sorted(entries, key=lambda entry: entry[entry_key])
     with transaction.atomic():
         for entry in entries:
             seen.add(entry[entry_key])
@@ -109,18 +140,21 @@ def _replace_rows(host, model, entries, key_field, entry_key, to_fields, kind) -
     )
 
 
+@retry_on_deadlock
 def sync_images(host: DockerHost) -> None:
     with docker_errors(host):
         entries = client_for(host).api.images(all=False)
     _replace_rows(host, Image, entries, "docker_id", "Id", image_fields, "image")
 
 
+@retry_on_deadlock
 def sync_networks(host: DockerHost) -> None:
     with docker_errors(host):
         entries = client_for(host).api.networks()
     _replace_rows(host, Network, entries, "docker_id", "Id", network_fields, "network")
 
 
+@retry_on_deadlock
 def sync_volumes(host: DockerHost) -> None:
     with docker_errors(host):
         entries = client_for(host).api.volumes().get("Volumes") or []
@@ -284,6 +318,7 @@ def apply_events(host: DockerHost, events: list[dict[str, Any]]) -> None:
         SYNCERS[f"{kind}s"](host)
 
 
+@retry_on_deadlock
 def _apply_container_events(host: DockerHost, container_ids: list[str]) -> None:
     with docker_errors(host):
         entries = client_for(host).api.containers(
