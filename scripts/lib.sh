@@ -1,5 +1,5 @@
 # Shared steps of setup.sh and test.sh: install what Pier needs and start the
-# services that do not answer yet. Debian or Ubuntu, run as root.
+# services that do not respond yet. Debian or Ubuntu, run as root.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV="$ROOT/.venv"

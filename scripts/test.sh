@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install what the tests need, start Docker and Redis when they do not answer,
+# Install what the tests need, start Docker and Redis when they do not respond,
 # check formatting, lint and migrations, then run the whole suite on SQLite and
 # on PostgreSQL. Extra arguments go to pytest.
 set -euo pipefail

@@ -18,7 +18,7 @@ class Team(models.Model):
 
 
 class Profile(models.Model):
-    """A user's role in Pier. Superusers count as operators whatever this says."""
+    """A user's role in Pier. Superusers count as operators whatever the role is."""
 
     DEVELOPER = "developer"
     OPERATOR = "operator"

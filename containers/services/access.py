@@ -1,4 +1,4 @@
-"""Who may see and do what. Every view, consumer and task asks here.
+"""Who may see and do what. Every view, consumer and task calls these checks.
 
 Operators see and manage everything. Developers reach only the apps, containers,
 jobs and compose projects of their own teams.

@@ -44,7 +44,7 @@ class FrameParser:
         position = 0
         lines: list[tuple[str, str]] = []
         # Consecutive frames of one stream are joined before decoding, and the
-        # buffer is cut once at the end: a 64 KiB read holds thousands of frames.
+        # buffer is cut once at the end: a 64 KiB read contains thousands of frames.
         run_stream, run_parts = "", []
         while len(buffer) - position >= HEADER_SIZE:
             kind, length = struct.unpack_from(">BxxxL", buffer, position)

@@ -1,8 +1,8 @@
 """Running an app's release: start a container, wait until it responds, swap.
 
 On a republish a candidate container on a spare port must respond first. Only
-then is the old container stopped and the new one started on the app's port;
-if that one does not respond either, the old container is started again.
+then is the old container stopped and the new one started on the app's port.
+If that one does not respond either, the old container is started again.
 """
 
 import logging
