@@ -6,6 +6,7 @@ from containers.services.logframes import (
     ChunkedDecoder,
     FrameParser,
     RawParser,
+    newest_key,
     split_timestamp,
     timestamp_key,
 )
@@ -92,6 +93,17 @@ def test_timestamp_order_with_trimmed_zeros():
 
     assert shorter < longer
     assert timestamp_key("2026-12-04T16:09:00Z") > longer
+
+
+def test_join_point_is_the_newest_line_not_the_last():
+    # stdout and stderr are copied apart, so the log may list a later time first.
+    backlog = [
+        ["stdout", "2026-12-04T16:08:59.3Z", "red text"],
+        ["stderr", "2026-12-04T16:08:59.25Z", "to stderr"],
+    ]
+
+    assert newest_key(backlog) == timestamp_key("2026-12-04T16:08:59.3Z")
+    assert newest_key([]) == ("", 0)
 
 
 def chunked(*pieces: bytes) -> bytes:

@@ -8,7 +8,7 @@ from django.http import Http404
 
 from ..docker_client import DockerError
 from ..services import access, logstream
-from ..services.logframes import timestamp_key
+from ..services.logframes import newest_key, timestamp_key
 from .base import CLOSE_NOT_FOUND, Denied, PierConsumer
 
 SEND_SECONDS = 0.05
@@ -64,7 +64,7 @@ class ContainerLogsConsumer(PierConsumer):
         if not self.follow:
             await self.send_json({"type": "end", "reason": "Not following."})
             return
-        last = timestamp_key(backlog[-1][1]) if backlog else ("", 0)
+        last = newest_key(backlog)
         self.sender = asyncio.create_task(self._send_live(last))
 
     async def _send_live(self, last) -> None:

@@ -103,6 +103,15 @@ def timestamp_key(timestamp: str) -> tuple[str, int]:
     return (base, int((fraction + "000000000")[:9] or 0))
 
 
+def newest_key(lines: list[list[str]]) -> tuple[str, int]:
+    """Return the latest timestamp key of [stream, timestamp, text] lines.
+
+    Docker copies stdout and stderr separately, so a log's order can differ
+    from its timestamps' order: the newest line is not always the last one.
+    """
+    return max((timestamp_key(line[1]) for line in lines), default=("", 0))
+
+
 class ChunkedDecoder:
     """Decodes an HTTP/1.1 chunked body fed in arbitrary pieces.
 
