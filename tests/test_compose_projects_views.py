@@ -153,6 +153,55 @@ def test_create_rejects_build_context_outside(client, world, host):
     assert "build context /etc is outside" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("service", "message"),
+    [
+        (
+            "    extends: {file: SECRET_DIR/compose.yaml, service: db}\n",
+            "extends file SECRET_DIR/compose.yaml is outside",
+        ),
+        ("    env_file: SECRET_DIR/secret.env\n", "env_file SECRET_DIR/secret.env"),
+        ("    env_file: ${HOME}/secret.env\n", "env_file ${HOME}/secret.env is"),
+        (
+            "    build: {context: ., dockerfile: SECRET_DIR/Dockerfile}\n",
+            "Dockerfile SECRET_DIR/Dockerfile is outside",
+        ),
+        (
+            "    build: {context: ., additional_contexts: {extra: SECRET_DIR}}\n",
+            "build context extra SECRET_DIR is outside",
+        ),
+    ],
+)
+def test_create_rejects_files_read_from_outside(
+    client, world, host, tmp_path, service, message
+):
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  db:\n    image: busybox:latest\n"
+        "    environment: {PASSWORD: hunter2}\n"
+    )
+    (tmp_path / "secret.env").write_text("PASSWORD=hunter2\n")
+    text = "services:\n  app:\n    image: busybox:latest\n" + service
+    client.force_login(world["dev_b"])
+    response = create(
+        client, host, world["team_b"], text.replace("SECRET_DIR", str(tmp_path))
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert message.replace("SECRET_DIR", str(tmp_path)) in body
+    assert "hunter2" not in body
+    assert not ComposeProject.objects.filter(name="new-project").exists()
+
+
+def test_create_allows_env_file_inside_the_project(client, world, host):
+    text = SLEEPER + "    env_file: [.env]\n"
+    client.force_login(world["dev_b"])
+    response = create(client, host, world["team_b"], text, env_file="GREETING=hi\n")
+
+    assert response.status_code == 302
+    assert ComposeProject.objects.filter(name="new-project").exists()
+
+
 def test_create_rejects_port_of_other_container(client, world, host):
     Container.objects.create(
         host=host,

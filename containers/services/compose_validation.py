@@ -3,8 +3,9 @@
 `load` writes a version's files (or clones the Git source) into a folder, runs
 `config` and returns the normalized model. When the files cannot run, it raises
 InvalidProject with every problem found. Problems are compose's own error with
-its file, line and key, each policy violation with its service and rule, build
-contexts outside the project, and host ports that other containers publish.
+its file, line and key, each policy violation with its service and rule, files
+and build contexts outside the project, and host ports that other containers
+publish.
 """
 
 import logging
@@ -20,6 +21,7 @@ import yaml
 from .. import compose, sources
 from ..compose import ComposeError, ComposePolicy
 from ..compose import ComposeProject as ComposeSpec
+from ..compose.file_refs import outside_references, project_variables
 from ..models import ComposeFileVersion, ComposeProject, Container
 from . import compose_files
 from .compose_policies import policy_for
@@ -82,14 +84,19 @@ def load(
     ``check`` off, only compose's own validation runs. Raises InvalidProject.
     """
     spec = _write(project, version, folder, log)
+    policy = None
+    if check:
+        author = version.author if version is not None else project.created_by
+        policy = policy_for(author, project.host)
+        if not policy.allow_bind_mounts:
+            if problems := list(_file_problems(spec)):
+                raise InvalidProject(problems)
     try:
         model = compose.config(spec)
     except ComposeError as error:
         logger.info("compose project %s is invalid: %s", project.pk, error)
         raise InvalidProject([_problem_from_error(error, spec.folder)]) from error
-    if check:
-        author = version.author if version is not None else project.created_by
-        policy = policy_for(author, project.host)
+    if policy is not None:
         problems = list(_policy_problems(model, policy))
         if not policy.allow_bind_mounts:
             problems += _context_problems(model, spec.folder)
@@ -143,24 +150,47 @@ def _policy_problems(model: dict, policy: ComposePolicy) -> Iterator[Problem]:
         )
 
 
-def _context_problems(model: dict, folder: Path) -> Iterator[Problem]:
-    """Yield build contexts on the host outside the project's own folder.
+def _file_problems(spec: ComposeSpec) -> Iterator[Problem]:
+    """Yield files that compose would read from outside the project's folder."""
+    env_file = Path(spec.env_file) if spec.env_file else None
+    variables = project_variables(env_file, spec.process_env())
+    folder = Path(spec.folder)
+    for found in outside_references(folder, spec.file_paths(), variables):
+        yield Problem(f"{found.message()} (rule: project_files)", found.file)
 
-    A build context is read from the host, so without this check a developer's
-    file could copy any host folder into an image.
+
+def _context_problems(model: dict, folder: Path) -> Iterator[Problem]:
+    """Yield build contexts, Dockerfiles and extra contexts outside the folder.
+
+    A build reads them from the host, so without this check a developer's file
+    could copy any host folder into an image.
     """
     root = folder.resolve()
     for name, service in sorted((model.get("services") or {}).items()):
         build = (service or {}).get("build") or {}
         context = str(build.get("context") or "")
-        if not context or "://" in context or context.startswith("git@"):
+        if not _is_local(context):
             continue
-        if not Path(context).resolve().is_relative_to(root):
-            yield Problem(
-                f"build context {context} is outside the project's folder "
-                "(rule: build_context)",
-                f"service {name}",
-            )
+        paths = [("build context", context)]
+        dockerfile = str(build.get("dockerfile") or "")
+        if dockerfile:
+            paths.append(("Dockerfile", str(Path(context) / dockerfile)))
+        extra = build.get("additional_contexts") or {}
+        for key, value in sorted(extra.items()):
+            value = str(value).removeprefix("oci-layout://")
+            if _is_local(value) and ":" not in value.split("/")[0]:
+                paths.append((f"build context {key}", value))
+        for what, path in paths:
+            if not Path(path).resolve().is_relative_to(root):
+                yield Problem(
+                    f"{what} {path} is outside the project's folder "
+                    "(rule: build_context)",
+                    f"service {name}",
+                )
+
+
+def _is_local(context: str) -> bool:
+    return bool(context) and "://" not in context and not context.startswith("git@")
 
 
 def _port_problems(project: ComposeProject, model: dict) -> Iterator[Problem]:
