@@ -1,12 +1,16 @@
 """Measure the keystroke echo delay of Pier's terminal against a raw Docker exec.
 
-Starts Pier's real processes (daphne, worker, watcher) on a throwaway SQLite
+Starts Pier's real processes (web, worker, watcher) on a throwaway SQLite
 database and runs a busybox container. Three paths echo one byte per keystroke:
 
 - raw: a TTY exec of `cat` through the Docker SDK's socket (the TTY echoes);
 - pier: the same exec through Pier's terminal websocket (`?shell=cat`);
-- floor: a Channels consumer that echoes websocket frames, served by daphne
-  with Pier's settings and no Docker at all: the cost of the websocket alone.
+- floor: a consumer on Pier's consumer base that echoes websocket frames,
+  served like Pier's pages with Pier's settings and no Docker at all: the cost
+  of the websocket alone.
+
+The websocket paths use a thin blocking client (`thin_websocket.py`), as thin
+as the raw path's socket.
 
 The paths take turns in rounds, so load from other programs hits all three.
 Run from the repository root:
@@ -27,11 +31,10 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import docker
 from harness import ROOT, WORK_DIR, make_user, start_pier, summary
-from websockets.sync.client import ClientConnection, connect
+from thin_websocket import ThinWebsocket
 
 from containers.models import Container
 from tests.conftest import session_cookie
@@ -45,16 +48,25 @@ import django
 
 django.setup()
 
-from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.auth import AuthMiddlewareStack
+
+from containers.consumers.base import PierConsumer
 
 
-class Echo(AsyncWebsocketConsumer):
+class Echo(PierConsumer):
+    def authorize(self, user):
+        pass
+
     async def receive(self, text_data=None, bytes_data=None):
         await self.send(bytes_data=bytes_data)
 
 
-application = Echo.as_asgi()
+application = AuthMiddlewareStack(Echo.as_asgi())
 """
+SERVE_ECHO = (
+    "from containers.management.commands.serve import serve; "
+    "serve('pier_bench_echo:application', '127.0.0.1', {port})"
+)
 
 Send = Callable[[bytes], None]
 Receive = Callable[[], bytes]
@@ -89,23 +101,21 @@ def raw_exec(
         sock.close()
 
 
-def websocket_ends(websocket: ClientConnection) -> tuple[Send, Receive]:
+def websocket_ends(websocket: ThinWebsocket) -> tuple[Send, Receive]:
     def receive() -> bytes:
-        frame = websocket.recv(timeout=10)
+        frame = websocket.recv()
         return frame if isinstance(frame, bytes) else b""
 
     return websocket.send, receive
 
 
 @contextmanager
-def open_websocket(
-    url: str, origin: str, cookie: str = ""
-) -> Iterator[ClientConnection]:
-    headers = {"Origin": origin}
-    if cookie:
-        headers["Cookie"] = f"sessionid={cookie}"
-    with connect(url, additional_headers=headers, proxy=None) as websocket:
+def open_websocket(url: str, origin: str, cookie: str = "") -> Iterator[ThinWebsocket]:
+    websocket = ThinWebsocket(url, origin, cookie)
+    try:
         yield websocket
+    finally:
+        websocket.close()
 
 
 @contextmanager
@@ -114,7 +124,7 @@ def pier_terminal(stack: PierStack, container: Container, cookie: str):
     path = f"/ws/containers/{container.pk}/terminal/?shell=cat"
     with open_websocket(url + path, stack.base_url, cookie) as websocket:
         while True:
-            frame = websocket.recv(timeout=10)
+            frame = websocket.recv()
             if isinstance(frame, str) and json.loads(frame)["type"] == "ready":
                 break
         yield websocket_ends(websocket)
@@ -122,14 +132,13 @@ def pier_terminal(stack: PierStack, container: Container, cookie: str):
 
 
 @contextmanager
-def channels_echo(stack: PierStack) -> Iterator[tuple[Send, Receive]]:
+def channels_echo(stack: PierStack, cookie: str) -> Iterator[tuple[Send, Receive]]:
     (WORK_DIR / "pier_bench_echo.py").write_text(ECHO_APP)
     port = free_tcp_port()
-    daphne = str(Path(sys.executable).parent / "daphne")
     env = {**stack.env, "PYTHONPATH": f"{WORK_DIR}{os.pathsep}{ROOT}"}
     with open(WORK_DIR / "echo.log", "w") as log:
         process = subprocess.Popen(
-            [daphne, "-b", "127.0.0.1", "-p", str(port), "pier_bench_echo:application"],
+            [sys.executable, "-c", SERVE_ECHO.format(port=port)],
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -138,7 +147,7 @@ def channels_echo(stack: PierStack) -> Iterator[tuple[Send, Receive]]:
     try:
         origin = f"http://127.0.0.1:{port}"
         wait_for(lambda: port_open(port), "the echo server")
-        with open_websocket(f"ws://127.0.0.1:{port}/", origin) as websocket:
+        with open_websocket(f"ws://127.0.0.1:{port}/", origin, cookie) as websocket:
             yield websocket_ends(websocket)
     finally:
         process.terminate()
@@ -183,7 +192,7 @@ def run(count: int) -> dict[str, list[float]]:
         with (
             raw_exec(api, container.docker_id) as raw,
             pier_terminal(stack, container, cookie) as pier,
-            channels_echo(stack) as floor,
+            channels_echo(stack, cookie) as floor,
         ):
             paths = {"raw": raw, "pier": pier, "floor": floor}
             for send, receive in paths.values():

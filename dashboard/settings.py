@@ -33,7 +33,6 @@ CSRF_TRUSTED_ORIGINS = env_list("PIER_CSRF_TRUSTED_ORIGINS")
 PIER_INSTANCE = os.environ.get("PIER_INSTANCE", "pier")
 
 INSTALLED_APPS = [
-    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -42,7 +42,7 @@ stop_all() {
 }
 trap stop_all EXIT INT TERM
 
-"$VENV/bin/daphne" -b "$BIND" -p "$PORT" dashboard.asgi:application \
+"$VENV/bin/python" manage.py serve --host "$BIND" --port "$PORT" \
   >"$LOG_DIR/web.log" 2>&1 &
 pids+=($!)
 "$VENV/bin/celery" -A dashboard worker --pool=threads --concurrency=4 \

@@ -69,12 +69,11 @@ class PierStack:
         self._spawn(
             "web",
             [
-                str(bin_dir / "daphne"),
-                "-b",
-                "127.0.0.1",
-                "-p",
+                sys.executable,
+                "manage.py",
+                "serve",
+                "--port",
                 str(self.port),
-                "dashboard.asgi:application",
             ],
         )
         self._spawn(

@@ -3,12 +3,13 @@ and a container's filesystem export."""
 
 import io
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from containers.models import Profile
+from containers.models import Image, Profile
 from tests.conftest import log_in, unique
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -20,6 +21,18 @@ LABEL pier.test.greeting=$GREETING
 FROM base AS broken
 RUN false
 """
+
+
+def wait_for_untag(host, tag: str, timeout: float = 15) -> None:
+    """Wait until the mirror has applied the engine's untag event."""
+    deadline = time.monotonic() + timeout
+    while any(
+        tag in tags
+        for tags in Image.objects.filter(host=host).values_list("tags", flat=True)
+    ):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the mirror still lists {tag}")
+        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -101,6 +114,7 @@ def test_build_tag_save_load(page, operator, made, docker_api, local_host, tmp_p
     assert "manifest.json" in names_in(archive.read_bytes())
 
     docker_api.remove_image(tag)
+    wait_for_untag(local_host, tag)
     open_images(page, local_host)
     expect(page.get_by_role("link", name=second)).not_to_contain_text(tag)
 
