@@ -116,7 +116,7 @@ def test_rename_to_name_in_use(client, operator, running, local, docker_objects)
 
 
 def test_remove_running_forces(client, operator, running, docker_api):
-    response = act(client, running, "remove")
+    response = act(client, running, "remove", {"confirm": running.docker_id})
     assert response.status_code == 302
     assert response["Location"].endswith(f"?host={running.host_id}")
     assert not docker_api.containers(all=True, filters={"id": running.docker_id})
@@ -149,7 +149,7 @@ def test_stop_removed_meanwhile(client, operator, running, docker_api):
 
 def test_remove_removed_meanwhile(client, operator, running, docker_api):
     docker_api.remove_container(running.docker_id, force=True)
-    response = act(client, running, "remove")
+    response = act(client, running, "remove", {"confirm": running.docker_id})
     messages = [str(message) for message in response.wsgi_request._messages]
     assert "no longer exists" in messages[0]
     assert not Container.objects.filter(pk=running.pk).exists()

@@ -96,7 +96,7 @@ WRONG_METHODS = [
     ("post", "network-prune-preview", False),
     ("get", "network-prune", False),
     ("post", "network-detail", True),
-    ("get", "network-remove", True),
+    ("put", "network-remove", True),
     ("get", "network-connect", True),
     ("get", "network-disconnect", True),
 ]
@@ -237,8 +237,13 @@ def test_remove_with_endpoints_names_container(operator, host, tag, docker_api):
     container_name = sleeper(docker_api, tag, network=name)
     sync.sync_containers(host)
     network = Network.objects.get(host=host, name=name)
+    attached = Container.objects.get(host=host, name=container_name)
 
-    response = operator.post(reverse("network-remove", args=[network.pk]), follow=True)
+    response = operator.post(
+        reverse("network-remove", args=[network.pk]),
+        {"confirm": name, "container": attached.pk},
+        follow=True,
+    )
 
     page = response.content.decode()
     assert f"still has containers attached ({container_name})" in page
@@ -250,7 +255,9 @@ def test_remove_network(operator, host, tag, docker_api):
     create(operator, host, name, tag)
     network = Network.objects.get(host=host, name=name)
 
-    response = operator.post(reverse("network-remove", args=[network.pk]))
+    response = operator.post(
+        reverse("network-remove", args=[network.pk]), {"confirm": name}
+    )
 
     assert response.status_code == 302
     assert not docker_api.networks(names=[name])

@@ -53,11 +53,13 @@ def test_connect_container_to_new_network(page, users, tag, sleeper, docker_api)
     page.get_by_role("button", name="Create network").click()
 
     expect(page.get_by_role("status")).to_contain_text(f"Created network {name}")
-    row = page.get_by_role("row").filter(has=page.get_by_role("link", name=name))
+    row = page.get_by_role("row").filter(
+        has=page.get_by_role("link", name=name, exact=True)
+    )
     expect(row).to_contain_text("bridge")
     expect(row).to_contain_text("yes")
 
-    row.get_by_role("link", name=name).click()
+    row.get_by_role("link", name=name, exact=True).click()
     page.get_by_label("Container", exact=True).select_option(label=sleeper)
     page.get_by_label("Aliases").fill("db")
     page.get_by_role("button", name="Connect", exact=True).click()
@@ -69,8 +71,41 @@ def test_connect_container_to_new_network(page, users, tag, sleeper, docker_api)
 
     page.get_by_role("button", name=f"Disconnect {sleeper}").click()
     expect(page.get_by_text("No container is attached.")).to_be_visible()
+    page.get_by_role("link", name=f"Remove network {name}").click()
+    expect(page.get_by_text("No container is connected.")).to_be_visible()
+    assert docker_api.networks(names=[name])
     page.get_by_role("button", name=f"Remove network {name}").click()
 
     expect(page.get_by_role("status")).to_contain_text(f"Removed network {name}.")
-    expect(page.get_by_role("link", name=name)).to_have_count(0)
+    expect(page.get_by_role("link", name=name, exact=True)).to_have_count(0)
     assert not docker_api.networks(names=[name])
+
+
+def test_remove_lists_stopped_container(page, users, tag, docker_api, local_host):
+    name = unique("net")
+    stopped = unique("stopped")
+    docker_api.create_network(name, labels={"pier.test": tag})
+    docker_api.create_container(
+        "busybox:latest",
+        "true",
+        name=stopped,
+        labels={"pier.test": tag},
+        host_config=docker_api.create_host_config(network_mode=name),
+    )
+    log_in(page, users.make(role="operator"))
+    page.goto(f"/networks/?host={local_host.pk}")
+    row = page.get_by_role("row").filter(
+        has=page.get_by_role("link", name=name, exact=True)
+    )
+    expect(row).to_contain_text(stopped)
+
+    row.get_by_role("link", name=f"Remove network {name}").click()
+    listed = page.get_by_role("table", name=f"Containers that use network {name}")
+    expect(listed.get_by_role("rowheader", name=stopped)).to_be_visible()
+    expect(page.get_by_text("Docker then fails to start them")).to_be_visible()
+    assert docker_api.networks(names=[name])
+    page.get_by_role("button", name=f"Remove network {name}").press("Enter")
+
+    expect(page.get_by_role("status")).to_contain_text(f"Removed network {name}.")
+    assert not docker_api.networks(names=[name])
+    assert docker_api.containers(all=True, filters={"name": f"^/{stopped}$"})

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from containers.models import DockerHost, Volume
+from containers.models import Container, DockerHost, Volume
 from containers.services import sync
 from tests.conftest import unique
 
@@ -79,7 +79,7 @@ WRONG_METHODS = [
     ("post", "volume-prune-preview", False),
     ("get", "volume-prune", False),
     ("post", "volume-detail", True),
-    ("get", "volume-remove", True),
+    ("put", "volume-remove", True),
 ]
 
 
@@ -185,7 +185,9 @@ def test_remove_volume(operator, host, tag, docker_api):
     create(operator, host, name, tag)
     volume = Volume.objects.get(host=host, name=name)
 
-    response = operator.post(reverse("volume-remove", args=[volume.pk]))
+    response = operator.post(
+        reverse("volume-remove", args=[volume.pk]), {"confirm": name}
+    )
 
     assert response.status_code == 302
     assert not docker_api.volumes(filters={"name": name}).get("Volumes")
@@ -205,8 +207,13 @@ def test_remove_in_use_names_container(operator, host, tag, docker_api):
     )
     sync.sync_containers(host)
     volume = Volume.objects.get(host=host, name=name)
+    holder = Container.objects.get(host=host, name=container)
 
-    response = operator.post(reverse("volume-remove", args=[volume.pk]), follow=True)
+    response = operator.post(
+        reverse("volume-remove", args=[volume.pk]),
+        {"confirm": name, "container": holder.pk},
+        follow=True,
+    )
 
     page = response.content.decode()
     assert f"Volume {name} is in use by container {container}" in page

@@ -11,6 +11,7 @@ from the engine removes the stale row and raises `ContainerGone`.
 """
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +30,9 @@ ACTIVE_STATES = frozenset({"running", "paused", "restarting"})
 STOPPED_STATES = frozenset({"created", "exited", "dead"})
 DEFAULT_STOP_TIMEOUT = 10
 MAX_STOP_TIMEOUT = 300
+# Docker names a volume that it creates for a container, without a name given,
+# by 64 random hex digits.
+ANONYMOUS_VOLUME = re.compile(r"^[0-9a-f]{64}$")
 
 
 class ContainerGone(DockerError):
@@ -125,6 +129,22 @@ def remove(
         api.remove_container(docker_id, v=volumes, force=force)
 
     _act(container, "remove", call)
+
+
+def volume_mounts(container: Container) -> tuple[list[str], list[str]]:
+    """Return the names of the container's anonymous and named volumes.
+
+    Reads the mirror row's mounts. NOTE: Docker 20.10 does not report which
+    volumes are anonymous, so a volume counts as anonymous when its name looks
+    like one that Docker generated (64 hex digits).
+    """
+    anonymous, named = [], []
+    for mount in container.mounts:
+        name = mount.get("name") or ""
+        if mount.get("type") != "volume" or not name:
+            continue
+        (anonymous if ANONYMOUS_VOLUME.match(name) else named).append(name)
+    return sorted(anonymous), sorted(named)
 
 
 def inspect(container: Container, mask_environment: bool) -> dict[str, Any]:

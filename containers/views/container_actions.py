@@ -157,4 +157,28 @@ def container_rename(request: HttpRequest, container_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def container_remove(request: HttpRequest, container_id: int) -> HttpResponse:
+    """Remove a container; one that is up is killed, after a confirmation page.
+
+    The confirmation page posts the container's id as `confirm`. A POST without
+    it, for a container the mirror shows as up, renders that page and
+    removes nothing.
+    """
+    container = access.container_for(request.user, container_id)
+    containers.require_action(request.user, container, "remove")
+    active = container.state in containers.ACTIVE_STATES
+    if active and request.POST.get("confirm") != container.docker_id:
+        return _confirm_forced_removal(request, container)
     return _take(request, container_id, "remove", _remove, RemoveForm)
+
+
+def _confirm_forced_removal(request: HttpRequest, container: Container) -> HttpResponse:
+    form = RemoveForm(request.POST, prefix="remove")
+    with_volumes = form.is_valid() and form.cleaned_data["volumes"]
+    anonymous, named = containers.volume_mounts(container)
+    context = {
+        "container": container,
+        "with_volumes": with_volumes,
+        "anonymous": anonymous,
+        "named": named,
+    }
+    return render(request, "containers/confirm_remove.html", context)

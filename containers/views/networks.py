@@ -7,7 +7,7 @@ import logging
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,8 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ..docker_client import DockerError
 from ..models import Container, DockerHost, Network
 from ..services import access, networks, system
+from ..services.containers import ACTIVE_STATES
 from ..services.system import OPTION_KEY, InvalidInput, parse_key_values
-from .system import LabelFilterForm, checked, host_context, removal_message
+from . import removal
+from .system import checked, host_context
 
 logger = logging.getLogger(__name__)
 
@@ -116,10 +118,6 @@ class ConnectForm(forms.Form):
         return [checked(networks.check_name, word) for word in words]
 
 
-def _list_url(host_id: int) -> str:
-    return f"{reverse('network-list')}?host={host_id}"
-
-
 def _network(request: HttpRequest, network_id: int) -> Network:
     access.require_operator(request.user)
     return get_object_or_404(Network.objects.select_related("host"), pk=network_id)
@@ -153,7 +151,7 @@ def network_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, f"Docker did not create the network: {error}")
         else:
             messages.success(request, f"Created network {spec.name} on {host.name}.")
-            return redirect(_list_url(host.pk))
+            return redirect(removal.list_url("network", host.pk))
     status = 400 if form.errors else 200
     return render(request, "networks/create.html", context, status=status)
 
@@ -189,16 +187,35 @@ def network_detail(request: HttpRequest, network_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def network_remove(request: HttpRequest, network_id: int) -> HttpResponse:
+    """Confirm, then remove one network; the page names its containers."""
     network = _network(request, network_id)
-    try:
-        networks.remove_network(network)
-    except DockerError as error:
-        messages.error(request, f"Could not remove network {network.name}: {error}")
-    else:
-        messages.success(request, f"Removed network {network.name}.")
-    return redirect(_list_url(network.host_id))
+    if network.is_predefined:
+        raise Http404("Docker's built-in networks cannot be removed.")
+    attached = networks.attached_containers(network)
+    plan = removal.Removal(
+        kind="network",
+        name=network.name,
+        host_id=network.host_id,
+        containers=attached,
+        remove=lambda: networks.remove_network(network),
+        cancel_url=reverse("network-detail", args=[network.pk]),
+        blocked=_removal_blocked(attached),
+    )
+    return removal.confirm_removal(request, plan, "networks/remove.html")
+
+
+def _removal_blocked(attached: list[Container]) -> str:
+    # Docker rejects the removal while a container on the network has an
+    # endpoint, which only containers that are up have.
+    if any(container.state in ACTIVE_STATES for container in attached):
+        return (
+            "Docker does not remove a network while a running, paused or "
+            "restarting container is connected. Disconnect or stop those "
+            "containers first."
+        )
+    return ""
 
 
 @login_required
@@ -247,40 +264,26 @@ def network_disconnect(request: HttpRequest, network_id: int) -> HttpResponse:
     return redirect("network-detail", network_id=network.pk)
 
 
+def _prune_networks(host: DockerHost, selector: str) -> tuple[list[str], None]:
+    # The engine does not report the space a network prune frees.
+    return networks.prune_networks(host, selector), None
+
+
+NETWORK_PRUNE = removal.PruneFlow(
+    kind="network",
+    template="networks/prune.html",
+    unused=networks.unused_networks,
+    prune=_prune_networks,
+)
+
+
 @login_required
 @require_GET
 def network_prune_preview(request: HttpRequest) -> HttpResponse:
-    context = host_context(request)
-    form = LabelFilterForm(request.GET)
-    context["form"] = form
-    if not form.is_valid():
-        return render(request, "networks/prune.html", context, status=400)
-    try:
-        context["names"] = networks.unused_networks(
-            context["host"], form.cleaned_data["label"]
-        )
-    except DockerError as error:
-        logger.warning(
-            "Listing unused networks of host %s failed: %s", context["host"].pk, error
-        )
-        context["preview_error"] = str(error)
-    return render(request, "networks/prune.html", context)
+    return removal.prune_preview(request, NETWORK_PRUNE)
 
 
 @login_required
 @require_POST
 def network_prune(request: HttpRequest) -> HttpResponse:
-    context = host_context(request)
-    host = context["host"]
-    form = LabelFilterForm(request.POST)
-    if not form.is_valid():
-        context["form"] = form
-        return render(request, "networks/prune.html", context, status=400)
-    try:
-        removed = networks.prune_networks(host, form.cleaned_data["label"])
-    except DockerError as error:
-        logger.warning("Pruning networks of host %s failed: %s", host.pk, error)
-        messages.error(request, f"Could not prune networks: {error}")
-    else:
-        messages.success(request, removal_message("network", removed))
-    return redirect(_list_url(host.pk))
+    return removal.prune(request, NETWORK_PRUNE)

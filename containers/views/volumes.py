@@ -15,7 +15,8 @@ from ..docker_client import DockerError
 from ..models import Volume
 from ..services import access, volumes
 from ..services.system import OPTION_KEY, parse_key_values
-from .system import LabelFilterForm, checked, host_context, removal_message
+from . import removal
+from .system import checked, host_context
 
 logger = logging.getLogger(__name__)
 
@@ -49,10 +50,6 @@ class VolumeForm(forms.Form):
         return checked(parse_key_values, self.cleaned_data["labels"], "Label")
 
 
-def _list_url(volume_host_id: int) -> str:
-    return f"{reverse('volume-list')}?host={volume_host_id}"
-
-
 @login_required
 @require_GET
 def volume_list(request: HttpRequest) -> HttpResponse:
@@ -81,7 +78,7 @@ def volume_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, f"Docker did not create the volume: {error}")
         else:
             messages.success(request, f"Created volume {spec.name} on {host.name}.")
-            return redirect(_list_url(host.pk))
+            return redirect(removal.list_url("volume", host.pk))
     status = 400 if form.errors else 200
     return render(request, "volumes/create.html", context, status=status)
 
@@ -111,54 +108,45 @@ def volume_detail(request: HttpRequest, volume_id: int) -> HttpResponse:
     return render(request, "volumes/detail.html", context)
 
 
+VOLUME_PRUNE = removal.PruneFlow(
+    kind="volume",
+    template="volumes/prune.html",
+    unused=volumes.unused_volumes,
+    prune=volumes.prune_volumes,
+)
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def volume_remove(request: HttpRequest, volume_id: int) -> HttpResponse:
+    """Confirm, then remove one volume; the page names the containers using it."""
     access.require_operator(request.user)
     volume = get_object_or_404(Volume.objects.select_related("host"), pk=volume_id)
-    try:
-        volumes.remove_volume(volume)
-    except DockerError as error:
-        messages.error(request, f"Could not remove volume {volume.name}: {error}")
-    else:
-        messages.success(request, f"Removed volume {volume.name}.")
-    return redirect(_list_url(volume.host_id))
+    users = volumes.volume_users(volume.host_id).get(volume.name, [])
+    plan = removal.Removal(
+        kind="volume",
+        name=volume.name,
+        host_id=volume.host_id,
+        containers=users,
+        remove=lambda: volumes.remove_volume(volume),
+        cancel_url=reverse("volume-detail", args=[volume.pk]),
+        blocked=(
+            "Docker does not remove a volume while a container uses it, running "
+            "or stopped. Remove these containers first."
+            if users
+            else ""
+        ),
+    )
+    return removal.confirm_removal(request, plan, "volumes/remove.html")
 
 
 @login_required
 @require_GET
 def volume_prune_preview(request: HttpRequest) -> HttpResponse:
-    context = host_context(request)
-    form = LabelFilterForm(request.GET)
-    context["form"] = form
-    if not form.is_valid():
-        return render(request, "volumes/prune.html", context, status=400)
-    try:
-        context["names"] = volumes.unused_volumes(
-            context["host"], form.cleaned_data["label"]
-        )
-    except DockerError as error:
-        logger.warning(
-            "Listing unused volumes of host %s failed: %s", context["host"].pk, error
-        )
-        context["preview_error"] = str(error)
-    return render(request, "volumes/prune.html", context)
+    return removal.prune_preview(request, VOLUME_PRUNE)
 
 
 @login_required
 @require_POST
 def volume_prune(request: HttpRequest) -> HttpResponse:
-    context = host_context(request)
-    host = context["host"]
-    form = LabelFilterForm(request.POST)
-    if not form.is_valid():
-        context["form"] = form
-        return render(request, "volumes/prune.html", context, status=400)
-    try:
-        removed, space = volumes.prune_volumes(host, form.cleaned_data["label"])
-    except DockerError as error:
-        logger.warning("Pruning volumes of host %s failed: %s", host.pk, error)
-        messages.error(request, f"Could not prune volumes: {error}")
-    else:
-        messages.success(request, removal_message("volume", removed, space))
-    return redirect(_list_url(host.pk))
+    return removal.prune(request, VOLUME_PRUNE)
