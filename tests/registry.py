@@ -27,7 +27,8 @@ from containers.models import Job, Registry
 from tests.stack import free_tcp_port
 
 BINARY = "/usr/bin/docker-registry"
-CONFIG = """\
+# The start of every test registry's config. An `auth:` section follows.
+CONFIG_START = """\
 version: 0.1
 log:
   level: warn
@@ -39,11 +40,16 @@ storage:
 http:
   addr: 127.0.0.1:{port}
   secret: {secret}
+"""
+CONFIG = (
+    CONFIG_START
+    + """\
 auth:
   htpasswd:
     realm: pier-test
     path: {htpasswd}
 """
+)
 
 
 @dataclass
@@ -105,18 +111,25 @@ def start_registry(folder: Path, username: str, password: str) -> TestRegistry:
             htpasswd=htpasswd,
         )
     )
+    process, log_path = serve_registry(folder, config, port)
+    return TestRegistry(f"127.0.0.1:{port}", username, password, process, log_path)
+
+
+def serve_registry(
+    folder: Path, config: Path, port: int
+) -> tuple[subprocess.Popen, Path]:
+    """Run docker-registry with a config file, and return once it responds."""
     log_path = folder / "registry.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [BINARY, "serve", str(config)], stdout=log, stderr=subprocess.STDOUT
         )
-    url = f"127.0.0.1:{port}"
     try:
-        _wait_until_up(url, process, log_path)
+        _wait_until_up(f"127.0.0.1:{port}", process, log_path)
     except RuntimeError:
         process.kill()
         raise
-    return TestRegistry(url, username, password, process, log_path)
+    return process, log_path
 
 
 def running_registry(folder: Path, password: str = "") -> Iterator[TestRegistry]:

@@ -1,13 +1,13 @@
-"""Registries: stored credentials, the engine's login check and catalog search.
+"""Registries: stored credentials, the engine's login check and Docker Hub search.
 
 Passwords are stored encrypted (`Registry.password`) and leave Pier only in the
-`X-Registry-Auth` header of an engine call or the Basic authorization of a
-catalog request. They are never logged and never rendered into a page.
+`X-Registry-Auth` header of an engine call, or in the basic authorization of a
+catalog request or a token request (`registry_catalog`, `registry_tokens`).
+They are never logged and never rendered into a page.
 """
 
 import logging
-from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from dataclasses import dataclass
 
 import requests
 from django.utils import timezone
@@ -21,10 +21,6 @@ DOCKER_HUB = "docker.io"
 DOCKER_HUB_NAMES = {"docker.io", "index.docker.io", "registry-1.docker.io"}
 DOCKER_HUB_LOGIN = "https://index.docker.io/v1/"
 LOGIN_TIMEOUT = 20
-CATALOG_TIMEOUT = (3.05, 10)
-CATALOG_PAGE = 100
-CATALOG_MAX_PAGES = 10
-MAX_TAG_LOOKUPS = 30
 HUB_SEARCH_TIMEOUT = 10
 HUB_SEARCH_LIMIT = 25
 
@@ -37,15 +33,6 @@ class RegistryError(Exception):
 class LoginCheck:
     ok: bool
     message: str
-
-
-@dataclass
-class CatalogResult:
-    """Repositories of a registry whose name contains the search term."""
-
-    repositories: list[tuple[str, list[str]]] = field(default_factory=list)
-    more: int = 0
-    truncated: bool = False
 
 
 def explicit_host(reference: str) -> str | None:
@@ -144,77 +131,6 @@ def check_login(registry: Registry, host: DockerHost) -> LoginCheck:
     registry.last_check_ok = result.ok
     registry.last_check_message = result.message
     registry.save(update_fields=["last_check", "last_check_ok", "last_check_message"])
-    return result
-
-
-def base_url(registry: Registry) -> str:
-    scheme = "http" if registry.insecure else "https"
-    return f"{scheme}://{registry.url.strip()}"
-
-
-def _get(registry: Registry, url: str) -> requests.Response:
-    auth = (registry.username, registry.password or "") if registry.username else None
-    try:
-        response = requests.get(url, auth=auth, timeout=CATALOG_TIMEOUT)
-    except requests.RequestException as error:
-        logger.info("Catalog request to registry %s failed: %s", registry.pk, error)
-        raise RegistryError(
-            f"Registry {registry.name} at {base_url(registry)} is not reachable: "
-            f"{error.__class__.__name__}."
-        ) from error
-    if response.status_code == 401:
-        _raise_unauthorized(registry, response)
-    if response.status_code != 200:
-        raise RegistryError(
-            f"Registry {registry.name} returned HTTP {response.status_code} for "
-            f"{url.removeprefix(base_url(registry))}."
-        )
-    return response
-
-
-def _raise_unauthorized(registry: Registry, response: requests.Response) -> None:
-    challenge = response.headers.get("WWW-Authenticate", "")
-    if challenge.lower().startswith("bearer"):
-        # NOTE: registries with token authentication (Docker Hub, Harbor,
-        # GitLab) need a token from their auth service first; not supported yet.
-        raise RegistryError(
-            f"Registry {registry.name} requires token authentication, which "
-            "catalog search does not support. Pull by name instead."
-        )
-    raise RegistryError(
-        login_failed_message(registry, registry.url, "HTTP 401 Unauthorized")
-    )
-
-
-def _repositories(registry: Registry) -> tuple[list[str], bool]:
-    names: list[str] = []
-    url = f"{base_url(registry)}/v2/_catalog?n={CATALOG_PAGE}"
-    for _ in range(CATALOG_MAX_PAGES):
-        response = _get(registry, url)
-        names.extend(response.json().get("repositories") or [])
-        following = response.links.get("next", {}).get("url")
-        if not following:
-            return names, False
-        url = urljoin(base_url(registry) + "/", following)
-    return names, True
-
-
-def search_catalog(registry: Registry, term: str) -> CatalogResult:
-    """List the repositories whose name contains `term`, with their tags.
-
-    Reads at most CATALOG_MAX_PAGES pages of the catalog and the tags of the
-    first MAX_TAG_LOOKUPS matches. Raises RegistryError with a readable message.
-    """
-    names, truncated = _repositories(registry)
-    term = term.strip().lower()
-    matches = sorted(name for name in names if term in name.lower())
-    result = CatalogResult(
-        truncated=truncated, more=max(0, len(matches) - MAX_TAG_LOOKUPS)
-    )
-    for name in matches[:MAX_TAG_LOOKUPS]:
-        response = _get(registry, f"{base_url(registry)}/v2/{name}/tags/list")
-        tags = sorted(response.json().get("tags") or [])
-        result.repositories.append((name, tags))
     return result
 
 

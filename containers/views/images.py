@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ..docker_client import DockerError, ObjectNotFound
 from ..forms_images import PullForm, PushForm, SearchForm, TagForm
 from ..models import Container, DockerHost, Image
-from ..services import access, images, registries
+from ..services import access, images, registries, registry_catalog
 from ..services.images_mirror import image_details, image_rows
 
 logger = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ def _search(form: SearchForm) -> dict:
     try:
         if registry is None:
             return {"hub_results": registries.search_docker_hub(host, term)}
-        catalog = registries.search_catalog(registry, term)
+        catalog = registry_catalog.search_catalog(registry, term)
     except registries.RegistryError as error:
         return {"search_error": str(error)}
     return {"registry": registry, "catalog": catalog}
