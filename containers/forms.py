@@ -30,6 +30,15 @@ def clean_source_url(url: str) -> str:
         raise forms.ValidationError(str(error)) from error
 
 
+def checked_environment(text: str) -> str:
+    """Return KEY=value lines unchanged, or raise the form error for the bad line."""
+    try:
+        parse(text)
+    except InvalidEnvironment as error:
+        raise forms.ValidationError(str(error)) from error
+    return text
+
+
 class PublishForm(forms.Form):
     """The Publish form: what the app is, where its source is, where it runs."""
 
@@ -107,12 +116,7 @@ class PublishForm(forms.Form):
         return name
 
     def clean_environment(self):
-        text = self.cleaned_data.get("environment", "")
-        try:
-            parse(text)
-        except InvalidEnvironment as error:
-            raise forms.ValidationError(str(error)) from error
-        return text
+        return checked_environment(self.cleaned_data.get("environment", ""))
 
     def clean(self):
         data = super().clean()
@@ -187,9 +191,4 @@ class RedeployForm(forms.Form):
         return clean_branch(self.cleaned_data.get("branch", ""))
 
     def clean_environment(self):
-        text = self.cleaned_data.get("environment", "")
-        try:
-            parse(text)
-        except InvalidEnvironment as error:
-            raise forms.ValidationError(str(error)) from error
-        return text
+        return checked_environment(self.cleaned_data.get("environment", ""))

@@ -223,6 +223,11 @@ urlpatterns = [
         name="compose-apply",
     ),
     path(
+        "compose/<int:project_id>/git-preview/",
+        compose_edit.compose_git_preview,
+        name="compose-git-preview",
+    ),
+    path(
         "compose/<int:project_id>/delete/",
         compose_edit.compose_delete,
         name="compose-delete",

@@ -21,7 +21,7 @@ from .archives import (
     find_dockerfile,
 )
 from .errors import SourceError
-from .git import CloneResult, clone_git
+from .git import CloneResult, clone_git, head_commit
 from .urls import mask_credentials, validate_branch, validate_git_url
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "CloneResult",
     "SourceError",
     "clone_git",
+    "head_commit",
     "extract_archive",
     "find_dockerfile",
     "mask_credentials",

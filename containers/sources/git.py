@@ -273,6 +273,11 @@ def clone_git(
     return CloneResult(path=dest, commit=commit, branch=branch)
 
 
+def head_commit(path: str | os.PathLike[str]) -> str:
+    """Return the commit checked out in a clone, or in the clone above ``path``."""
+    return _git_out(["rev-parse", "HEAD"], Path(path), _git_env(False, False, None))
+
+
 def _git_out(args: list[str], repo: Path, env: Mapping[str, str]) -> str:
     proc = subprocess.run(
         ["git", *_GIT_SAFE_CONFIG, "-C", str(repo), *args],

@@ -1,4 +1,4 @@
-"""Edit a compose project's files with a preview, apply, delete; the policy page."""
+"""Compose files: edit with a preview, preview a Git branch, apply, delete."""
 
 import logging
 
@@ -6,9 +6,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import compose
+from .. import compose, sources
 from ..compose import ComposeError
 from ..forms_compose import ComposeFilesForm, DeleteForm, PolicyForm
 from ..models import ComposeFileVersion, ComposePolicySetting, DockerHost
@@ -55,16 +55,49 @@ def compose_edit(request, project_id: int):
         except InvalidProject as error:
             context["problems"] = error.problems
         else:
-            context["recreated"] = [
-                f"{service} ({', '.join(keys)})" if keys else service
-                for service, keys in context["plan"]["changed_keys"].items()
-            ]
+            context["recreated"] = _recreated(context["plan"])
             context["version"] = compose_projects.add_version(
                 project, request.user, draft.compose_file, draft.env_file
             )
             return render(request, "compose/preview.html", context)
     status = 400 if (form.errors or context["problems"]) else 200
     return render(request, "compose/edit.html", context, status=status)
+
+
+def _recreated(plan: dict) -> list[str]:
+    """Name each recreated service with the keys that changed, when known."""
+    return [
+        f"{service} ({', '.join(plan['changed_keys'].get(service) or [])})"
+        if plan["changed_keys"].get(service)
+        else service
+        for service in plan["recreated"]
+    ]
+
+
+@login_required
+@require_GET
+def compose_git_preview(request, project_id: int):
+    """Fetch the head of a Git project's branch and show what `up` would change."""
+    project = compose_projects.project_for(request.user, project_id)
+    if project.source_kind != project.GIT:
+        raise Http404("Only a project from Git has a branch to preview.")
+    context = {"project": project, "problems": []}
+    folder = staging_folder()
+    try:
+        loaded = load(project, None, folder)
+        context["commit"] = sources.head_commit(loaded.spec.folder)
+        context["plan"] = compose.preview_changes(loaded.spec)
+    except InvalidProject as error:
+        context["problems"] = error.problems
+    except ComposeError as error:
+        logger.warning("preview of compose project %s failed: %s", project.pk, error)
+        context["problems"] = [Problem(f"The preview failed: {error}")]
+    finally:
+        discard(folder)
+    if context["problems"]:
+        return render(request, "compose/preview_git.html", context, status=400)
+    context["recreated"] = _recreated(context["plan"])
+    return render(request, "compose/preview_git.html", context)
 
 
 def _preview(project, draft: ComposeFileVersion) -> dict:
