@@ -13,6 +13,7 @@ import os
 import select
 import socket
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import paramiko
@@ -64,12 +65,10 @@ class SSHSocketForward:
         self.client = open_pinned_client(self.host, self.timeout)
         try:
             self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            # With this umask, bind creates the socket file with mode 0600.
-            previous = os.umask(0o177)
-            try:
-                self.listener.bind(str(self.path))
-            finally:
-                os.umask(previous)
+            self.listener.bind(str(self.path))
+            # The umask is process-wide, so it is left alone. Until this chmod
+            # the socket is still private, because its folder is.
+            os.chmod(self.path, 0o600)
             self.listener.listen(LISTEN_BACKLOG)
             self.listener.settimeout(POLL_SECONDS)
         except BaseException:
@@ -94,7 +93,7 @@ class SSHSocketForward:
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
 
-    def _spawn(self, target, *args: object) -> None:
+    def _spawn(self, target: Callable[..., None], *args: object) -> None:
         thread = threading.Thread(target=target, args=args, daemon=True)
         self.threads.append(thread)
         thread.start()

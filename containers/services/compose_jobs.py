@@ -167,7 +167,9 @@ def run_action(job: Job, log: JobLog) -> dict:
     return result
 
 
-def _run_on_engine(project, spec, args, log: JobLog) -> compose.CompletedRun:
+def _run_on_engine(
+    project: ComposeProject, spec: compose.ComposeProject, args: list[str], log: JobLog
+) -> compose.CompletedRun:
     """Run the command, then check that `up` left no service that exited."""
     log.line(f"compose {' '.join(args)}")
     with ProgressTracker(log) as tracker:
