@@ -32,6 +32,7 @@ from .models import DockerHost
 logger = logging.getLogger(__name__)
 
 DIAL_COMMAND = "docker system dial-stdio"
+KEEPALIVE_SECONDS = 15
 KEY_CLASSES = (
     (ed25519.Ed25519PrivateKey, paramiko.Ed25519Key),
     (ec.EllipticCurvePrivateKey, paramiko.ECDSAKey),
@@ -129,6 +130,82 @@ class PinnedHostKeyPolicy(paramiko.MissingHostKeyPolicy):
             )
 
 
+def connection_parameters(
+    url: str, key: paramiko.PKey | None, timeout: int
+) -> tuple[str, dict]:
+    """Return the target "USER@HOST:PORT" and paramiko's `connect` arguments.
+
+    Only ``key`` is offered: no agent, no key files of the user running Pier.
+    Raises SSHConnectError when the address is not ssh://USER@HOST[:PORT].
+    """
+    try:
+        user, hostname, port = parse_target(url)
+    except ValueError as error:
+        raise SSHConnectError(str(error)) from error
+    parameters = {
+        "hostname": hostname,
+        "port": port,
+        "username": user,
+        "pkey": key,
+        "allow_agent": False,
+        "look_for_keys": False,
+        "timeout": timeout,
+        "banner_timeout": timeout,
+        "auth_timeout": timeout,
+        "channel_timeout": timeout,
+    }
+    return f"{user}@{hostname}:{port}", parameters
+
+
+def connect_pinned(client: paramiko.SSHClient, parameters: dict, target: str) -> None:
+    """Connect ``client`` and start keepalives, or close it again on failure.
+
+    The client's missing host key policy must be a PinnedHostKeyPolicy. Raises
+    SSHConnectError for authentication, host key and protocol failures, and
+    OSError when the server cannot be reached.
+    """
+    try:
+        client.connect(**parameters)
+    except paramiko.AuthenticationException as error:
+        client.close()
+        raise SSHConnectError(
+            f"SSH authentication failed for {target}: the server did "
+            "not accept the private key."
+        ) from error
+    except HostKeyMismatch as error:
+        client.close()
+        raise SSHConnectError(str(error)) from error
+    except paramiko.ssh_exception.NoValidConnectionsError as error:
+        client.close()
+        raise next(iter(error.errors.values())) from error
+    except paramiko.SSHException as error:
+        client.close()
+        raise SSHConnectError(f"SSH connection to {target} failed: {error}") from error
+    except OSError:
+        client.close()
+        raise
+    client.get_transport().set_keepalive(KEEPALIVE_SECONDS)
+
+
+def open_pinned_client(host: DockerHost, timeout: int) -> paramiko.SSHClient:
+    """Open an SSH connection to the host with its stored key and host key.
+
+    The key is parsed in memory and never written to a file. Raises
+    SSHConnectError and OSError as `connect_pinned` does.
+    """
+    key = None
+    if host.ssh_key:
+        try:
+            key = load_private_key(host.ssh_key)
+        except ValueError as error:
+            raise SSHConnectError(str(error)) from error
+    target, parameters = connection_parameters(host.url, key, timeout)
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(PinnedHostKeyPolicy(host))
+    connect_pinned(client, parameters, target)
+    return client
+
+
 class _ChannelReader(io.RawIOBase):
     """The read side of a channel; `sock` lets the SDK's streams close it."""
 
@@ -195,16 +272,28 @@ class ChannelSocket:
         return reader
 
 
+def open_dial_channel(
+    transport: paramiko.Transport, timeout: float | None, target: str
+) -> paramiko.Channel:
+    """Open a channel that runs `docker system dial-stdio` on the remote side.
+
+    The channel's data is a raw connection to the remote engine's API. Raises
+    SSHConnectError when the channel cannot be opened.
+    """
+    try:
+        channel = transport.open_session(timeout=timeout)
+        channel.settimeout(timeout)
+        channel.exec_command(DIAL_COMMAND)
+    except (paramiko.SSHException, OSError) as error:
+        raise SSHConnectError(
+            f"Opening an SSH channel to {target} failed: {error}"
+        ) from error
+    return channel
+
+
 class _DialConnection(SSHConnection):
     def connect(self) -> None:
-        try:
-            channel = self.ssh_transport.open_session(timeout=self.timeout)
-            channel.settimeout(self.timeout)
-            channel.exec_command(DIAL_COMMAND)
-        except (paramiko.SSHException, OSError) as error:
-            raise SSHConnectError(
-                f"Opening an SSH channel to {self.ssh_host} failed: {error}"
-            ) from error
+        channel = open_dial_channel(self.ssh_transport, self.timeout, self.ssh_host)
         self.sock = ChannelSocket(channel, self.ssh_host)
 
 
@@ -216,8 +305,6 @@ class _DialConnectionPool(SSHConnectionPool):
 class PinnedSSHAdapter(SSHHTTPAdapter):
     """The SDK's SSH adapter, limited to the host's stored key and host key."""
 
-    KEEPALIVE_SECONDS = 15
-
     def __init__(self, host: DockerHost, timeout: int, key: paramiko.PKey | None):
         self.host = host
         self.private_key = key
@@ -225,50 +312,14 @@ class PinnedSSHAdapter(SSHHTTPAdapter):
         super().__init__(host.url, timeout=timeout)
 
     def _create_paramiko_client(self, base_url: str) -> None:
-        try:
-            user, hostname, port = parse_target(base_url)
-        except ValueError as error:
-            raise SSHConnectError(str(error)) from error
-        self.target = f"{user}@{hostname}:{port}"
+        self.target, self.ssh_params = connection_parameters(
+            base_url, self.private_key, self.connect_timeout
+        )
         self.ssh_client = paramiko.SSHClient()
         self.ssh_client.set_missing_host_key_policy(PinnedHostKeyPolicy(self.host))
-        self.ssh_params = {
-            "hostname": hostname,
-            "port": port,
-            "username": user,
-            "pkey": self.private_key,
-            "allow_agent": False,
-            "look_for_keys": False,
-            "timeout": self.connect_timeout,
-            "banner_timeout": self.connect_timeout,
-            "auth_timeout": self.connect_timeout,
-            "channel_timeout": self.connect_timeout,
-        }
 
     def _connect(self) -> None:
-        try:
-            self.ssh_client.connect(**self.ssh_params)
-        except paramiko.AuthenticationException as error:
-            self.ssh_client.close()
-            raise SSHConnectError(
-                f"SSH authentication failed for {self.target}: the server did "
-                "not accept the private key."
-            ) from error
-        except HostKeyMismatch as error:
-            self.ssh_client.close()
-            raise SSHConnectError(str(error)) from error
-        except paramiko.ssh_exception.NoValidConnectionsError as error:
-            self.ssh_client.close()
-            raise next(iter(error.errors.values())) from error
-        except paramiko.SSHException as error:
-            self.ssh_client.close()
-            raise SSHConnectError(
-                f"SSH connection to {self.target} failed: {error}"
-            ) from error
-        except OSError:
-            self.ssh_client.close()
-            raise
-        self.ssh_client.get_transport().set_keepalive(self.KEEPALIVE_SECONDS)
+        connect_pinned(self.ssh_client, self.ssh_params, self.target)
 
     def get_connection(self, url, proxies=None) -> _DialConnectionPool:
         with self.pools.lock:

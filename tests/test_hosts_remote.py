@@ -9,35 +9,21 @@ import urllib.request
 
 import pytest
 
-from containers.models import App, Container, DockerHost, Image, Release
-from containers.services.hosts import delete_host
+from containers.models import Container, DockerHost, Image, Release
 from tests.conftest import unique
 from tests.publishing import busybox_site, make_app, publish_and_wait
 from tests.remote_engine import remote_engine_fixture  # noqa: F401
+from tests.remote_hosts import (  # noqa: F401
+    online,
+    reloaded,
+    ssh_host_fixture,
+    tls_host_fixture,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.slow]
 
 OFFLINE_LIMIT = 10.0
-
-
-def wait_for(check, timeout: float, description: str):
-    """Poll `check` until it returns a true value; return that value."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"Timed out after {timeout:.0f} s waiting for {description}")
-
-
-def reloaded(host: DockerHost) -> DockerHost:
-    return DockerHost.objects.get(pk=host.pk)
-
-
-def online(host: DockerHost) -> DockerHost | None:
-    fresh = reloaded(host)
-    return fresh if fresh.status == DockerHost.ONLINE else None
 
 
 def has_busybox(host: DockerHost) -> bool:
@@ -47,35 +33,6 @@ def has_busybox(host: DockerHost) -> bool:
 
 def mirrored(host: DockerHost, docker_id: str) -> Container | None:
     return Container.objects.filter(host=host, docker_id=docker_id).first()
-
-
-@pytest.fixture(scope="module")
-def tls_host(stack, remote_engine):
-    host = DockerHost.objects.create(
-        name=unique("tls"),
-        url=remote_engine.tls_url,
-        public_address=remote_engine.address,
-        tls_ca=remote_engine.authority.pem,
-        tls_cert=remote_engine.client_cert,
-        tls_key=remote_engine.client_key,
-    )
-    wait_for(lambda: online(host), 30, "the TLS host to come online")
-    yield host
-    App.objects.filter(host=host).delete()
-    delete_host(host)
-
-
-@pytest.fixture(scope="module")
-def ssh_host(stack, remote_engine):
-    host = DockerHost.objects.create(
-        name=unique("ssh"),
-        url=remote_engine.ssh_url,
-        public_address=remote_engine.address,
-        ssh_key=remote_engine.ssh_private_key,
-    )
-    wait_for(lambda: online(host), 30, "the SSH host to come online")
-    yield host
-    delete_host(host)
 
 
 def test_tls_host_online_with_version(tls_host, remote_engine):

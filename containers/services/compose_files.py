@@ -16,17 +16,16 @@ from django.conf import settings
 
 from .. import sources
 from ..compose import ComposeProject as ComposeSpec
-from ..models import ComposeFileVersion, ComposeProject, DockerHost
+from ..models import ComposeFileVersion, ComposeProject
 
 logger = logging.getLogger(__name__)
 
 COMPOSE_FILE = "compose.yaml"
 ENV_FILE = ".env"
-TLS_FOLDER = ".docker-tls"
-
-
-class UnsupportedHost(Exception):
-    """The host's connection cannot be handed to the compose binary."""
+# A socket that cannot exist, because /dev/null is not a folder. An engine
+# command on a spec that was never bound to a host fails at once, instead of
+# reaching the engine named in Pier's own environment.
+NO_ENGINE = "unix:///dev/null/unbound-compose-project.sock"
 
 
 def compose_root() -> Path:
@@ -101,7 +100,12 @@ def fetch_git(
 def spec_for(
     project: ComposeProject, folder: Path, files: list[str] | None = None
 ) -> ComposeSpec:
-    """Describe the project for the compose binary: name, folder, files, engine."""
+    """Describe the project for the compose binary: name, folder and files.
+
+    `config` needs no engine. Commands that do need one run on a spec that
+    `compose_engine.EngineAccess.bind` returns, and until then the spec points
+    at NO_ENGINE.
+    """
     host = project.host
     env_file = folder / ENV_FILE
     spec = ComposeSpec(
@@ -110,31 +114,6 @@ def spec_for(
         files=files or [COMPOSE_FILE],
         env_file=str(env_file) if env_file.exists() else None,
         command=host.compose_command.split() if host.compose_command else None,
+        docker_host=NO_ENGINE,
     )
-    _connect(spec, host, folder)
     return spec
-
-
-def _connect(spec: ComposeSpec, host: DockerHost, folder: Path) -> None:
-    if host.url.startswith("ssh://"):
-        # NOTE: compose reaches SSH hosts through the system's ssh client and
-        # its keys, which Pier does not configure.
-        raise UnsupportedHost(
-            f"Compose projects on SSH host {host.name} are not supported."
-        )
-    spec.docker_host = host.url
-    if host.tls_ca or host.tls_cert:
-        tls = folder.parent / f".{folder.name}{TLS_FOLDER}"
-        tls.mkdir(mode=0o700, exist_ok=True)
-        for name, content in (
-            ("ca.pem", host.tls_ca),
-            ("cert.pem", host.tls_cert),
-            ("key.pem", host.tls_key),
-        ):
-            descriptor = os.open(
-                tls / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600
-            )
-            with open(descriptor, "w", encoding="utf-8") as handle:
-                handle.write(content)
-        spec.tls_verify = True
-        spec.cert_path = str(tls)

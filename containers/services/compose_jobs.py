@@ -18,10 +18,11 @@ from django.utils import timezone
 
 from .. import compose
 from ..compose import ComposeError, ComposeTimeout, commands
+from ..docker_client import HostUnavailable
 from ..models import ComposeProject, Job
 from . import compose_files, compose_projects
 from .compose_actions import EXIT_WATCH_SECONDS, check_exits
-from .compose_files import UnsupportedHost
+from .compose_engine import engine_access, process_exists, remove_leftover_folders
 from .compose_progress import ProgressTracker
 from .compose_validation import InvalidProject, load
 from .jobs import JobFailed, JobLog, create_job, job_handler
@@ -52,23 +53,13 @@ def is_stale(job: Job, now: float | None = None) -> bool:
     progress = job.progress or {}
     owner = str(progress.get("worker", ""))
     host, _, pid = owner.rpartition(":")
-    if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
+    if host == socket.gethostname() and pid.isdigit() and not process_exists(int(pid)):
         return True
     beat = progress.get("heartbeat")
     if not isinstance(beat, int | float):
         started = job.started or job.created
         beat = started.timestamp() if started else 0
     return (now or time.time()) - beat > STALE_SECONDS
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def fail_stale_jobs(project: ComposeProject | None = None) -> list[int]:
@@ -98,6 +89,10 @@ def _fail_stale_on_start(**kwargs: object) -> None:
         fail_stale_jobs()
     except Exception:
         logger.exception("Checking for stale compose jobs at worker start failed")
+    try:
+        remove_leftover_folders()
+    except OSError:
+        logger.exception("Removing compose folders of stopped processes failed")
 
 
 def start_action(
@@ -152,20 +147,16 @@ def run_action(job: Job, log: JobLog) -> dict:
         loaded = load(project, version, folder, log=log.line, check=args[0] == "up")
     except InvalidProject as error:
         raise JobFailed(f"The project cannot run: {error}") from error
-    except UnsupportedHost as error:
+    try:
+        with engine_access(project.host) as engine:
+            completed = _run_on_engine(project, engine.bind(loaded.spec), args, log)
+    except HostUnavailable as error:
         raise JobFailed(str(error)) from error
-    log.line(f"compose {' '.join(args)}")
-    with ProgressTracker(log) as tracker:
-        completed = _run(project, loaded.spec, args, tracker)
     result = {
         "exit_code": completed.exit_code,
         "output": completed.text[-MAX_RESULT_OUTPUT:],
     }
     if args[0] == "up" and "--scale" not in args:
-        # `up --wait` has already waited for every service to run or be
-        # healthy, so one look is enough.
-        watch = 0.0 if "--wait" in args else EXIT_WATCH_SECONDS
-        check_exits(project, loaded.spec, log, watch_seconds=watch)
         project.applied_version = version
     if job.parameters.get("forget"):
         log.line(f"Forgetting compose project {project.name}")
@@ -174,6 +165,21 @@ def run_action(job: Job, log: JobLog) -> dict:
     project.status = f"{job.title}: done"
     project.save(update_fields=["applied_version", "status"])
     return result
+
+
+def _run_on_engine(
+    project: ComposeProject, spec: compose.ComposeProject, args: list[str], log: JobLog
+) -> compose.CompletedRun:
+    """Run the command, then check that `up` left no service that exited."""
+    log.line(f"compose {' '.join(args)}")
+    with ProgressTracker(log) as tracker:
+        completed = _run(project, spec, args, tracker)
+    if args[0] == "up" and "--scale" not in args:
+        # `up --wait` has already waited for every service to run or be
+        # healthy, so one look is enough.
+        watch = 0.0 if "--wait" in args else EXIT_WATCH_SECONDS
+        check_exits(project, spec, log, watch_seconds=watch)
+    return completed
 
 
 def _run(project, spec, args, tracker) -> compose.CompletedRun:

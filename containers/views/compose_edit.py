@@ -10,10 +10,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from .. import compose, sources
 from ..compose import ComposeError
+from ..docker_client import HostUnavailable
 from ..forms_compose import ComposeFilesForm, DeleteForm, PolicyForm
 from ..models import ComposeFileVersion, ComposePolicySetting, DockerHost
 from ..services import compose_projects
 from ..services.access import require_operator
+from ..services.compose_engine import engine_access
 from ..services.compose_jobs import ProjectBusy, start_action, up_args
 from ..services.compose_validation import (
     InvalidProject,
@@ -108,9 +110,16 @@ def _preview(project, draft: ComposeFileVersion) -> dict:
         if project.applied_version is not None:
             current = load(project, project.applied_version, old_folder, check=False)
         try:
-            return compose.preview_changes(
-                loaded.spec, current.model if current else None
+            with engine_access(project.host) as engine:
+                return compose.preview_changes(
+                    engine.bind(loaded.spec), current.model if current else None
+                )
+        except HostUnavailable as error:
+            logger.warning(
+                "preview of compose project %s failed: %s", project.pk, error
             )
+            problem = Problem(f"The preview failed: {error}")
+            raise InvalidProject([problem]) from error
         except ComposeError as error:
             logger.warning(
                 "preview of compose project %s failed: %s", project.pk, error
