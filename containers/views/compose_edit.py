@@ -88,12 +88,12 @@ def compose_git_preview(request, project_id: int):
     try:
         loaded = load(project, None, folder)
         context["commit"] = sources.head_commit(loaded.spec.folder)
-        context["plan"] = compose.preview_changes(loaded.spec)
+        context["plan"] = _plan(project, loaded.spec, None)
     except InvalidProject as error:
         context["problems"] = error.problems
-    except ComposeError as error:
-        logger.warning("preview of compose project %s failed: %s", project.pk, error)
-        context["problems"] = [Problem(f"The preview failed: {error}")]
+    except sources.SourceError as error:
+        logger.info("Git head of compose project %s unknown: %s", project.pk, error)
+        context["problems"] = [Problem(str(error))]
     finally:
         discard(folder)
     if context["problems"]:
@@ -109,26 +109,21 @@ def _preview(project, draft: ComposeFileVersion) -> dict:
         current = None
         if project.applied_version is not None:
             current = load(project, project.applied_version, old_folder, check=False)
-        try:
-            with engine_access(project.host) as engine:
-                return compose.preview_changes(
-                    engine.bind(loaded.spec), current.model if current else None
-                )
-        except HostUnavailable as error:
-            logger.warning(
-                "preview of compose project %s failed: %s", project.pk, error
-            )
-            problem = Problem(f"The preview failed: {error}")
-            raise InvalidProject([problem]) from error
-        except ComposeError as error:
-            logger.warning(
-                "preview of compose project %s failed: %s", project.pk, error
-            )
-            problem = Problem(f"The preview failed: {error}")
-            raise InvalidProject([problem]) from error
+        return _plan(project, loaded.spec, current.model if current else None)
     finally:
         discard(new_folder)
         discard(old_folder)
+
+
+def _plan(project, spec, current_model: dict | None) -> dict:
+    """Ask the project's engine what `up` would change; raise InvalidProject."""
+    try:
+        with engine_access(project.host) as engine:
+            return compose.preview_changes(engine.bind(spec), current_model)
+    except (HostUnavailable, ComposeError) as error:
+        logger.warning("preview of compose project %s failed: %s", project.pk, error)
+        problem = Problem(f"The preview failed: {error}")
+        raise InvalidProject([problem]) from error
 
 
 @login_required
