@@ -22,17 +22,26 @@ def check_exits(
     spec: ComposeSpec,
     log: JobLog,
     watch_seconds: float = EXIT_WATCH_SECONDS,
+    require_healthy: bool = False,
 ) -> None:
     """Raise JobFailed if a service exited with an error within `watch_seconds`.
 
-    A service that exits with status 0 (a one-off task) is not an error.
+    A service that exits with status 0 (a one-off task) is not an error. With
+    ``require_healthy``, a container whose health check has not passed is one.
     """
     deadline = time.monotonic() + watch_seconds
     while True:
-        failed = _failed_containers(project, spec)
+        entries = _entries(project, spec)
+        failed = [
+            entry
+            for entry in entries
+            if entry.get("State") in ("exited", "dead") and entry.get("ExitCode") != 0
+        ]
         if failed or time.monotonic() >= deadline:
             break
         time.sleep(0.5)
+    if require_healthy and not failed:
+        _check_healthy(entries)
     if not failed:
         return
     parts = []
@@ -46,17 +55,27 @@ def check_exits(
     )
 
 
-def _failed_containers(project: ComposeProject, spec: ComposeSpec) -> list[dict]:
+def _entries(project: ComposeProject, spec: ComposeSpec) -> list[dict]:
     try:
-        entries = compose.ps(spec)
+        return compose.ps(spec)
     except ComposeError as error:
         logger.warning("compose ps of project %s failed: %s", project.pk, error)
         return []
-    return [
-        entry
+
+
+def _check_healthy(entries: list[dict]) -> None:
+    # NOTE: compose up --wait has been seen to exit 0 when its wait timeout
+    # expired under load, so Pier reads each container's health itself.
+    waiting = [
+        f"service {entry.get('Service') or entry.get('Name')} is {entry['Health']}"
         for entry in entries
-        if entry.get("State") in ("exited", "dead") and entry.get("ExitCode") != 0
+        if entry.get("Health") in ("starting", "unhealthy")
     ]
+    if waiting:
+        raise JobFailed(
+            f"compose up failed: {'; '.join(waiting)} when the wait ended. "
+            "Check the service's health check, or wait longer."
+        )
 
 
 def _last_lines(project: ComposeProject, container_id: str) -> list[str]:

@@ -177,8 +177,9 @@ def _run_on_engine(
     if args[0] == "up" and "--scale" not in args:
         # `up --wait` has already waited for every service to run or be
         # healthy, so one look is enough.
-        watch = 0.0 if "--wait" in args else EXIT_WATCH_SECONDS
-        check_exits(project, spec, log, watch_seconds=watch)
+        waited = "--wait" in args
+        watch = 0.0 if waited else EXIT_WATCH_SECONDS
+        check_exits(project, spec, log, watch_seconds=watch, require_healthy=waited)
     return completed
 
 
