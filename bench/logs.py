@@ -55,6 +55,19 @@ def plain_docker(api, lines: int) -> float:
         api.remove_container(container_id, force=True)
 
 
+def texts(message: dict) -> list[str]:
+    """Return the texts of a log message's lines, without their timestamps."""
+    if message["type"] == "lines":
+        return [text for _, _, text in message["lines"]]
+    if message["type"] == "text":
+        return [
+            row.partition(" ")[2]
+            for _, block in message["blocks"]
+            for row in block.splitlines()
+        ]
+    return []
+
+
 def through_pier(api, stack, user, lines: int) -> tuple[float, bool]:
     container_id = start_printer(api, lines)
     try:
@@ -75,7 +88,7 @@ def through_pier(api, stack, user, lines: int) -> tuple[float, bool]:
         with connect(url, additional_headers=headers, max_size=None) as socket:
             while expected <= lines:
                 message = json.loads(socket.recv(timeout=60))
-                for _, _, text in message.get("lines", []):
+                for text in texts(message):
                     if first is None:
                         first = time.perf_counter()
                     in_order = in_order and text == str(expected)

@@ -94,6 +94,13 @@ def test_logs_stream_backlog_then_live(stack, teams, app_container):
         ticks = [int(line[2].split()[1]) for line in live["lines"]]
         assert ticks[0] == last_tick + 1, "no line lost or repeated at the join"
 
+        later = receive_until(socket, lambda message: message["type"] == "text")
+        stream, text = later["blocks"][0]
+        stamp, _, words = text.splitlines()[0].partition(" ")
+        assert stream == "stdout"
+        assert stamp.startswith("20") and stamp.endswith("Z")
+        assert words == f"tick {ticks[-1] + 1}"
+
 
 def test_developer_sees_only_own_team_events(stack, teams, app_container, docker_api):
     host_path = f"/ws/hosts/{app_container.host_id}/events/"

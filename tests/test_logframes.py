@@ -6,6 +6,7 @@ from containers.services.logframes import (
     ChunkedDecoder,
     FrameParser,
     RawParser,
+    block_lines,
     newest_key,
     split_timestamp,
     timestamp_key,
@@ -74,6 +75,45 @@ def test_invalid_utf8_replaced_not_raised():
     parser = RawParser()
 
     assert parser.feed(b"bad \xff byte\n") == [("stdout", "bad \ufffd byte")]
+
+
+def test_blocks_keep_whole_lines_per_stream():
+    parser = FrameParser()
+    first = parser.feed_blocks(
+        frame(1, b"T1 one\nT2 tw") + frame(2, b"T3 err\n") + frame(1, b"o\n")[:9]
+    )
+    second = parser.feed_blocks(frame(1, b"o\n")[9:] + frame(1, b"T4 three\n"))
+
+    assert first == [("stdout", "T1 one\n"), ("stderr", "T3 err\n")]
+    assert second == [("stdout", "T2 two\nT4 three\n")]
+
+
+def test_block_with_split_utf8_character():
+    parser = FrameParser()
+    snowman = "☃".encode()
+
+    assert parser.feed_blocks(frame(1, b"a" + snowman[:1])) == []
+    assert parser.feed_blocks(frame(1, snowman[1:] + b"\n")) == [("stdout", "a☃\n")]
+
+
+def test_raw_blocks_end_at_last_newline():
+    parser = RawParser()
+
+    assert parser.feed_blocks(b"one\r\ntw") == [("stdout", "one\r\n")]
+    assert parser.feed_blocks(b"o\n") == [("stdout", "two\n")]
+
+
+def test_block_lines_split_timestamps():
+    blocks = [
+        ("stdout", "2026-12-04T16:08:59.1Z one\r\n2026-12-04T16:08:59.2Z two\n"),
+        ("stderr", "no time\n"),
+    ]
+
+    assert block_lines(blocks) == [
+        ["stdout", "2026-12-04T16:08:59.1Z", "one"],
+        ["stdout", "2026-12-04T16:08:59.2Z", "two"],
+        ["stderr", "", "no time"],
+    ]
 
 
 def test_timestamp_split_from_text():

@@ -119,7 +119,7 @@ class ComposeLogsConsumer(PierConsumer):
                 if batch is None:
                     ended.add(container_id)
                     break
-                lines += self._fresh(container_id, batch, last)
+                lines += self._fresh(container_id, batch.lines, last)
                 deadline = deadline or clock() + SEND_SECONDS
             if lines:
                 lines.sort(key=lambda line: timestamp_key(line[1]))

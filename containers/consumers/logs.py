@@ -1,4 +1,10 @@
-"""Live container logs: the last N lines, then every new line as it is written."""
+"""Live container logs: the last N lines, then every new line as it is written.
+
+Messages to the page: `{"type": "lines", "lines": [[stream, timestamp, text]]}`
+for the backlog and the first live lines, then `{"type": "text", "blocks":
+[[stream, text]]}`, where each text is complete lines that start with Docker's
+timestamp and end in a newline; `{"type": "end"}` and `{"type": "error"}`.
+"""
 
 import asyncio
 import json
@@ -68,12 +74,14 @@ class ContainerLogsConsumer(PierConsumer):
         self.sender = asyncio.create_task(self._send_live(last))
 
     async def _send_live(self, last) -> None:
-        # Lines at or before the last backlog line were already sent. Once a
-        # newer line arrives, everything after it is new, even equal timestamps.
+        # Lines at or before the newest backlog line were already sent. Once a
+        # newer line arrives, everything after it is new, even equal timestamps,
+        # and later batches go out as text blocks that the page splits.
         joined = False
         clock = asyncio.get_running_loop().time
         while True:
             lines: list = []
+            blocks: list = []
             ended = False
             deadline = None
             while not ended:
@@ -87,14 +95,20 @@ class ContainerLogsConsumer(PierConsumer):
                 if batch is None:
                     ended = True
                     break
-                if not joined:
-                    batch = [line for line in batch if timestamp_key(line[1]) > last]
-                    joined = bool(batch)
-                lines.extend(batch)
+                if joined:
+                    blocks.extend(batch.blocks)
+                else:
+                    fresh = [
+                        line for line in batch.lines if timestamp_key(line[1]) > last
+                    ]
+                    lines.extend(fresh)
+                    joined = bool(fresh)
                 if deadline is None:
                     deadline = clock() + SEND_SECONDS
             if lines:
                 await self.send_json({"type": "lines", "lines": lines})
+            if blocks:
+                await self.send_json({"type": "text", "blocks": blocks})
             if ended:
                 await self.send_json({"type": "end", "reason": "The log stream ended."})
                 return

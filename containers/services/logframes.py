@@ -26,6 +26,13 @@ class LineSplitter:
         self.partial = lines.pop()
         return [line.removesuffix("\r") for line in lines]
 
+    def feed_block(self, data: bytes) -> str:
+        """Return the complete lines as one text, each ending in a newline."""
+        text = self.partial + self.decoder.decode(data)
+        cut = text.rfind("\n") + 1
+        self.partial = text[cut:]
+        return text[:cut]
+
     def finish(self) -> list[str]:
         text = self.partial + self.decoder.decode(b"", final=True)
         self.partial = ""
@@ -40,11 +47,29 @@ class FrameParser:
         self.splitters = {"stdout": LineSplitter(), "stderr": LineSplitter()}
 
     def feed(self, chunk: bytes) -> list[tuple[str, str]]:
+        return [
+            (stream, line)
+            for stream, data in self._runs(chunk)
+            for line in self.splitters[stream].feed(data)
+        ]
+
+    def feed_blocks(self, chunk: bytes) -> list[tuple[str, str]]:
+        """Return (stream, text of complete lines) for each run of one stream."""
+        blocks = []
+        for stream, data in self._runs(chunk):
+            if text := self.splitters[stream].feed_block(data):
+                blocks.append((stream, text))
+        return blocks
+
+    def _runs(self, chunk: bytes) -> list[tuple[str, bytes]]:
+        """Strip the frame headers; join the payloads of consecutive frames of a stream.
+
+        The buffer is cut once at the end, because a 64 KiB read contains
+        thousands of frames.
+        """
         buffer = bytes(self.buffer) + chunk if self.buffer else chunk
         position = 0
-        lines: list[tuple[str, str]] = []
-        # Consecutive frames of one stream are joined before decoding, and the
-        # buffer is cut once at the end: a 64 KiB read contains thousands of frames.
+        runs: list[tuple[str, bytes]] = []
         run_stream, run_parts = "", []
         while len(buffer) - position >= HEADER_SIZE:
             kind, length = struct.unpack_from(">BxxxL", buffer, position)
@@ -53,18 +78,15 @@ class FrameParser:
                 break
             stream = STREAMS.get(kind, "stdout")
             if stream != run_stream and run_parts:
-                lines.extend(self._decode(run_stream, run_parts))
+                runs.append((run_stream, b"".join(run_parts)))
                 run_parts = []
             run_stream = stream
             run_parts.append(buffer[position + HEADER_SIZE : end])
             position = end
         if run_parts:
-            lines.extend(self._decode(run_stream, run_parts))
+            runs.append((run_stream, b"".join(run_parts)))
         self.buffer = bytearray(buffer[position:])
-        return lines
-
-    def _decode(self, stream: str, parts: list[bytes]) -> list[tuple[str, str]]:
-        return [(stream, line) for line in self.splitters[stream].feed(b"".join(parts))]
+        return runs
 
     def finish(self) -> list[tuple[str, str]]:
         return [
@@ -83,8 +105,21 @@ class RawParser:
     def feed(self, chunk: bytes) -> list[tuple[str, str]]:
         return [("stdout", line) for line in self.splitter.feed(chunk)]
 
+    def feed_blocks(self, chunk: bytes) -> list[tuple[str, str]]:
+        text = self.splitter.feed_block(chunk)
+        return [("stdout", text)] if text else []
+
     def finish(self) -> list[tuple[str, str]]:
         return [("stdout", line) for line in self.splitter.finish()]
+
+
+def block_lines(blocks: list[tuple[str, str]]) -> list[list[str]]:
+    """Split (stream, text) blocks into [stream, timestamp, text] lines."""
+    return [
+        [stream, *split_timestamp(line.removesuffix("\r"))]
+        for stream, text in blocks
+        for line in text.split("\n")[:-1]
+    ]
 
 
 def split_timestamp(line: str) -> tuple[str, str]:

@@ -148,6 +148,23 @@
     element.innerHTML = parts.join("");
   }
 
+  // Split text blocks ([stream, "<timestamp> <text>\n"...]) into lines without
+  // Docker's timestamp, as the server's split_timestamp does.
+  function blockLines(blocks) {
+    const lines = [];
+    for (const block of blocks) {
+      const rows = block[1].split("\n");
+      rows.pop();
+      for (let row of rows) {
+        if (row.endsWith("\r")) row = row.slice(0, -1);
+        const space = row.indexOf(" ");
+        if (space >= 20 && row[4] === "-" && row[10] === "T") row = row.slice(space + 1);
+        lines.push({stream: block[0], text: row});
+      }
+    }
+    return lines;
+  }
+
   function logViewer(box) {
     if (box.reopen) return;
     const linesElement = box.querySelector("[data-log-lines]");
@@ -171,6 +188,8 @@
         if (message.type === "lines") {
           status.textContent = follow.checked ? "Following" : "";
           append(message.lines.map(function (line) { return {stream: line[0], text: line[2]}; }));
+        } else if (message.type === "text") {
+          append(blockLines(message.blocks));
         } else if (message.type === "end") {
           status.textContent = message.reason;
         } else if (message.type === "error") {
