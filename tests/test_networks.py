@@ -287,7 +287,7 @@ def test_prune_removes_only_labelled(operator, host, tag, docker_api):
     try:
         response = operator.post(
             reverse("network-prune"),
-            {"host": host.pk, "label": f"pier.test={tag}"},
+            {"host": host.pk, "label": f"pier.test={tag}", "name": labelled},
             follow=True,
         )
         remaining = {entry["Name"] for entry in docker_api.networks()}
@@ -298,6 +298,23 @@ def test_prune_removes_only_labelled(operator, host, tag, docker_api):
     assert not set(labelled) & remaining
     page = response.content.decode()
     assert f"Removed 2 unused networks: {', '.join(labelled)}." in page
+
+
+def test_prune_removes_only_previewed(operator, host, tag, docker_api):
+    previewed, later = unique("seen"), unique("later")
+    create(operator, host, previewed, tag)
+    create(operator, host, later, tag)
+
+    response = operator.post(
+        reverse("network-prune"),
+        {"host": host.pk, "label": f"pier.test={tag}", "name": [previewed]},
+        follow=True,
+    )
+
+    remaining = {entry["Name"] for entry in docker_api.networks()}
+    assert previewed not in remaining
+    assert later in remaining
+    assert f"Removed 1 unused network: {previewed}." in response.content.decode()
 
 
 def test_builtin_network_offers_no_remove(client, db):

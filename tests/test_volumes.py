@@ -246,7 +246,8 @@ def test_prune_removes_only_labelled(operator, host, tag, docker_api):
     docker_api.create_volume(survivor)
     try:
         response = operator.post(
-            reverse("volume-prune"), {"host": host.pk, "label": f"pier.test={tag}"}
+            reverse("volume-prune"),
+            {"host": host.pk, "label": f"pier.test={tag}", "name": labelled},
         )
         remaining = {
             entry["Name"] for entry in docker_api.volumes().get("Volumes") or []
@@ -275,8 +276,35 @@ def test_prune_message_lists_removed(operator, host, tag):
 
     response = operator.post(
         reverse("volume-prune"),
-        {"host": host.pk, "label": f"pier.test={tag}"},
+        {"host": host.pk, "label": f"pier.test={tag}", "name": [name]},
         follow=True,
     )
 
     assert f"Removed 1 unused volume: {name}." in response.content.decode()
+
+
+def test_prune_removes_only_previewed(operator, host, tag, docker_api):
+    previewed, later, in_use = unique("seen"), unique("later"), unique("inuse")
+    for name in (previewed, later, in_use):
+        create(operator, host, name, tag)
+    # After the preview, one volume appears and another gets a container.
+    docker_api.create_container(
+        "busybox:latest",
+        "true",
+        labels={"pier.test": tag},
+        host_config=docker_api.create_host_config(binds=[f"{in_use}:/data"]),
+    )
+
+    response = operator.post(
+        reverse("volume-prune"),
+        {"host": host.pk, "label": f"pier.test={tag}", "name": [previewed, in_use]},
+        follow=True,
+    )
+
+    remaining = {entry["Name"] for entry in docker_api.volumes().get("Volumes") or []}
+    page = response.content.decode()
+    assert previewed not in remaining
+    assert later in remaining
+    assert in_use in remaining
+    assert f"Removed 1 unused volume: {previewed}." in page
+    assert f"Kept {in_use}: in use or removed since the preview." in page

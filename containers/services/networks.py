@@ -9,13 +9,14 @@ import ipaddress
 import logging
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..docker_client import DockerError, client_for, docker_errors
 from ..models import Container, DockerHost, Network
 from . import sync
-from .system import InvalidInput, label_filters, refresh_mirror
+from .system import InvalidInput, label_filters, refresh_mirror, remove_confirmed
 
 logger = logging.getLogger(__name__)
 
@@ -163,25 +164,37 @@ def unused_networks(host: DockerHost, selector: str = "") -> list[str]:
     Asks the engine, since only an inspect lists a network's endpoints.
     Raises DockerError.
     """
-    names = []
+    return sorted(_unused_network_ids(host, selector))
+
+
+def _unused_network_ids(host: DockerHost, selector: str) -> dict[str, str]:
+    """Map the name of each network a prune would remove to its id."""
+    unused = {}
     with docker_errors(host):
         api = client_for(host).api
         for entry in api.networks(filters=label_filters(selector)):
             if entry["Name"] in PREDEFINED or entry.get("Scope") == "swarm":
                 continue
             if not api.inspect_network(entry["Id"]).get("Containers"):
-                names.append(entry["Name"])
-    return sorted(names)
+                unused[entry["Name"]] = entry["Id"]
+    return unused
 
 
-def prune_networks(host: DockerHost, selector: str = "") -> list[str]:
-    """Remove unused networks that match the label selector; return their names."""
-    with docker_errors(host):
-        answer = client_for(host).api.prune_networks(filters=label_filters(selector))
-    removed = sorted(answer.get("NetworksDeleted") or [])
-    logger.info("Pruned networks %s on host %s", removed, host.pk)
+def prune_networks(
+    host: DockerHost, selector: str, confirmed: Collection[str]
+) -> tuple[list[str], list[str]]:
+    """Remove the confirmed networks that are still unused; return removed and kept.
+
+    Only names from the preview go, so a network that became unused after the
+    preview stays. Raises DockerError when the engine cannot list its networks.
+    """
+    unused = _unused_network_ids(host, selector)
+    api = client_for(host).api
+    removed, kept = remove_confirmed(
+        host, "network", confirmed, unused, api.remove_network
+    )
     refresh_mirror(host, sync.sync_networks)
-    return removed
+    return removed, kept
 
 
 def connect(network: Network, container: Container, aliases: list[str]) -> None:

@@ -6,7 +6,7 @@ KEY=value text with `parse_key_values` and scope a prune with `label_filters`.
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -495,6 +495,36 @@ PRUNERS = {
     "images": _prune_images,
     "build_cache": _prune_build_cache,
 }
+
+
+def remove_confirmed(
+    host: DockerHost,
+    kind: str,
+    confirmed: Iterable[str],
+    unused: Mapping[str, str],
+    remove: Callable[[str], object],
+) -> tuple[list[str], list[str]]:
+    """Remove each confirmed name that is still unused; return removed and kept.
+
+    ``unused`` maps the names that a prune may remove now to what ``remove``
+    takes (a name or an id). A confirmed name that is missing from it, or that
+    the engine refuses to remove, is kept.
+    """
+    removed, kept = [], []
+    for name in sorted(set(confirmed)):
+        if name not in unused:
+            kept.append(name)
+            continue
+        try:
+            with docker_errors(host):
+                remove(unused[name])
+        except DockerError as error:
+            logger.info("%s %s on host %s kept: %s", kind, name, host.pk, error)
+            kept.append(name)
+        else:
+            removed.append(name)
+    logger.info("Pruned %ss %s on host %s", kind, removed, host.pk)
+    return removed, kept
 
 
 def refresh_mirror(host: DockerHost, syncer: Callable[[DockerHost], Any]) -> None:

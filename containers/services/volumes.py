@@ -8,13 +8,14 @@ without waiting for the watcher.
 import logging
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..docker_client import DockerError, client_for, docker_errors
 from ..models import Container, DockerHost, Volume
 from . import sync
-from .system import InvalidInput, label_filters, refresh_mirror
+from .system import InvalidInput, label_filters, refresh_mirror, remove_confirmed
 
 logger = logging.getLogger(__name__)
 
@@ -144,11 +145,19 @@ def unused_volumes(host: DockerHost, selector: str = "") -> list[str]:
     return sorted(entry["Name"] for entry in entries if entry.get("Driver") == "local")
 
 
-def prune_volumes(host: DockerHost, selector: str = "") -> tuple[list[str], int]:
-    """Remove unused volumes that match the selector; return names and bytes freed."""
-    with docker_errors(host):
-        answer = client_for(host).api.prune_volumes(filters=label_filters(selector))
-    removed = sorted(answer.get("VolumesDeleted") or [])
-    logger.info("Pruned volumes %s on host %s", removed, host.pk)
+def prune_volumes(
+    host: DockerHost, selector: str, confirmed: Collection[str]
+) -> tuple[list[str], list[str]]:
+    """Remove the confirmed volumes that are still unused; return removed and kept.
+
+    Only names from the preview go, so a volume that became unused after the
+    preview stays. A confirmed volume that is in use again, or gone, is kept.
+    Raises DockerError when the engine cannot list its volumes.
+    """
+    unused = {name: name for name in unused_volumes(host, selector)}
+    api = client_for(host).api
+    removed, kept = remove_confirmed(
+        host, "volume", confirmed, unused, api.remove_volume
+    )
     refresh_mirror(host, sync.sync_volumes)
-    return removed, int(answer.get("SpaceReclaimed") or 0)
+    return removed, kept

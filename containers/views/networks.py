@@ -264,16 +264,11 @@ def network_disconnect(request: HttpRequest, network_id: int) -> HttpResponse:
     return redirect("network-detail", network_id=network.pk)
 
 
-def _prune_networks(host: DockerHost, selector: str) -> tuple[list[str], None]:
-    # The engine does not report the space a network prune frees.
-    return networks.prune_networks(host, selector), None
-
-
 NETWORK_PRUNE = removal.PruneFlow(
     kind="network",
     template="networks/prune.html",
     unused=networks.unused_networks,
-    prune=_prune_networks,
+    prune=networks.prune_networks,
 )
 
 

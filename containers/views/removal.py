@@ -6,8 +6,9 @@ containers' ids back, and the object is removed only when both still match.
 A POST without them, or with a list that changed meanwhile, shows the page
 again and removes nothing.
 
-Pruning: GET previews the unused objects that match a label selector, and a
-POST of the previewed selector runs the prune.
+Pruning: GET previews the unused objects that match a label selector, and the
+form posts the selector and the previewed names back. Only those names go, and
+only while they are still unused.
 """
 
 import logging
@@ -94,17 +95,17 @@ def list_url(kind: str, host_id: int) -> str:
 
 @dataclass(frozen=True)
 class PruneFlow:
-    """How one kind previews and prunes its unused objects.
+    """The preview and prune functions of one kind of object.
 
     `unused` lists the names that a prune with a label selector would remove.
-    `prune` removes them and returns the names and the bytes freed, or None
-    for the bytes when the engine does not report them. Both raise DockerError.
+    `prune` removes the confirmed names among them and returns the names it
+    removed and the names it kept. Both raise DockerError.
     """
 
     kind: str
     template: str
     unused: Callable[[DockerHost, str], list[str]]
-    prune: Callable[[DockerHost, str], tuple[list[str], int | None]]
+    prune: Callable[[DockerHost, str, list[str]], tuple[list[str], list[str]]]
 
 
 def prune_preview(request: HttpRequest, flow: PruneFlow) -> HttpResponse:
@@ -134,10 +135,17 @@ def prune(request: HttpRequest, flow: PruneFlow) -> HttpResponse:
         context["form"] = form
         return render(request, flow.template, context, status=400)
     try:
-        removed, space = flow.prune(host, form.cleaned_data["label"])
+        removed, kept = flow.prune(
+            host, form.cleaned_data["label"], request.POST.getlist("name")
+        )
     except DockerError as error:
         logger.warning("Pruning %ss of host %s failed: %s", flow.kind, host.pk, error)
         messages.error(request, f"Could not prune {flow.kind}s: {error}")
     else:
-        messages.success(request, removal_message(flow.kind, removed, space))
+        messages.success(request, removal_message(flow.kind, removed))
+        if kept:
+            messages.warning(
+                request,
+                f"Kept {', '.join(kept)}: in use or removed since the preview.",
+            )
     return redirect(list_url(flow.kind, host.pk))
