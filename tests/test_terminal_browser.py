@@ -70,3 +70,58 @@ def test_terminal_page_types_and_resizes(page, users, app_container):
     assert narrow_rows == rows.count()
     assert narrow_rows < wide_rows
     assert narrow_cols < wide_cols
+
+
+def open_terminal(page, container, shell: str, command: str = "") -> None:
+    page.goto(f"/containers/{container.pk}/terminal/")
+    page.get_by_role("radio", name=shell).check()
+    if command:
+        page.get_by_label("Command", exact=True).fill(command)
+    page.get_by_role("button", name="Open terminal").click()
+
+
+def test_missing_bash_named_on_the_page(page, users, app_container):
+    target = app_container()
+    log_in(page, users.make(teams=[target.team]))
+
+    open_terminal(page, target.container, "bash")
+
+    status = page.get_by_role("region", name=re.compile("Terminal of")).get_by_role(
+        "status"
+    )
+    expect(status).to_contain_text("bash was not found in this container; try sh.")
+
+
+def test_custom_command_and_ctrl_c(page, users, app_container, docker_api):
+    target = app_container()
+    log_in(page, users.make(teams=[target.team]))
+
+    open_terminal(page, target.container, "Custom command", "sh -c 'sleep 300'")
+    terminal = page.get_by_role("region", name=f"Terminal of {target.container.name}")
+    expect(terminal.get_by_role("status")).to_have_text("Connected.")
+    assert any("sleep 300" in " ".join(row[-2:]) for row in top(docker_api, target))
+
+    page.get_by_label("Terminal input").press("Control+c")
+
+    expect(terminal.get_by_role("status")).not_to_have_text("Connected.")
+    assert not any("sleep 300" in " ".join(row[-2:]) for row in top(docker_api, target))
+
+
+def top(docker_api, target) -> list[list[str]]:
+    return docker_api.top(target.docker_id)["Processes"] or []
+
+
+def test_attach_reads_and_writes_main_process(page, users, app_container):
+    target = app_container(command=("sh",), tty=True, stdin=True)
+    log_in(page, users.make(teams=[target.team]))
+
+    page.goto(f"/containers/{target.container.pk}/attach/")
+    terminal = page.get_by_role(
+        "region", name=f"Main process of {target.container.name}"
+    )
+    expect(terminal.get_by_role("status")).to_have_text("Connected.")
+    page.get_by_label("Terminal input").press("Enter")
+    run_command(page, "echo attached-$((6*7))")
+
+    output = page.locator(".xterm-rows > div", has_text=re.compile(r"^attached-42\s*$"))
+    expect(output).to_have_count(1)
