@@ -160,3 +160,48 @@ def test_list_filter_and_sort(page, users, docker_objects):
     expect(rows.last).to_contain_text(first.name)
     assert "sort=-name" in page.url
     assert f"q={prefix}" in page.url
+
+
+def test_create_form_limits_and_mode(page, users, named, docker_api, local_host):
+    name = unique("ctr-options")
+    named.append(name)
+    network = unique("net-options")
+    docker_api.create_network(network)
+    try:
+        log_in(page, users.make(role="operator"))
+        page.goto(f"/containers/new/?host={local_host.pk}")
+        page.get_by_label("Image").fill("busybox:latest")
+        page.get_by_label("Container name").fill(name)
+        page.get_by_label("Command", exact=True).fill("-c 'sleep 3600'")
+        page.get_by_label("Entrypoint").fill("sh")
+        page.get_by_label("Environment variables").fill("GREETING=hello there")
+        page.get_by_label("Restart policy").select_option("on-failure")
+        page.get_by_label("Maximum restart attempts").fill("3")
+        page.get_by_label("Memory limit").fill("64m")
+        page.get_by_label("CPU limit").fill("0.5")
+        page.get_by_label("Network").fill(network)
+        page.get_by_label("Interactive (-it").check()
+        page.get_by_role("radio", name="Only create it").check()
+        page.get_by_role("button", name="Create container").click()
+
+        expect(page.get_by_role("heading", level=1)).to_have_text(name)
+        expect(page.locator("[data-container-state]").first).to_have_text("created")
+        data = docker_api.inspect_container(name)
+    finally:
+        for entry in docker_api.containers(all=True, filters={"name": f"^/{name}$"}):
+            docker_api.remove_container(entry["Id"], force=True)
+        docker_api.remove_network(network)
+
+    config, host_config = data["Config"], data["HostConfig"]
+    assert config["Entrypoint"] == ["sh"]
+    assert config["Cmd"] == ["-c", "sleep 3600"]
+    assert "GREETING=hello there" in config["Env"]
+    assert config["Tty"] and config["OpenStdin"]
+    assert host_config["RestartPolicy"] == {
+        "Name": "on-failure",
+        "MaximumRetryCount": 3,
+    }
+    assert host_config["Memory"] == 64 * 1024 * 1024
+    assert host_config["NanoCpus"] == 500_000_000
+    assert list(data["NetworkSettings"]["Networks"]) == [network]
+    assert data["State"]["Status"] == "created"
