@@ -71,6 +71,8 @@ def test_run_act_and_remove(page, users, named, docker_objects, docker_api, loca
     expect(panel.locator("[data-container-state]")).to_have_text("running")
     expect(state_of(watcher, name)).to_have_text("running")
     expect(row_of(watcher, name)).to_contain_text(f"127.0.0.1:{port}->80/tcp")
+    network = page.get_by_role("region", name="Network", exact=True)
+    expect(network).to_contain_text(f"127.0.0.1:{port} → 80/tcp")
 
     page.get_by_label("Stop timeout (seconds)").fill("1")
     page.get_by_role("button", name="Stop", exact=True).click()
