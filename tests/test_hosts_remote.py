@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from containers.models import Container, DockerHost, Image, Release
+from containers.models import Container, DockerHost, Image, Profile, Release
 from tests.conftest import unique
 from tests.publishing import busybox_site, make_app, publish_and_wait
 from tests.remote_engine import remote_engine_fixture  # noqa: F401
@@ -20,6 +20,7 @@ from tests.remote_hosts import (  # noqa: F401
     tls_host_fixture,
     wait_for,
 )
+from tests.sockets import open_socket, receive_until
 
 pytestmark = [pytest.mark.slow]
 
@@ -101,3 +102,39 @@ def test_ssh_host_syncs_mirror(ssh_host, remote_engine):
 def test_ssh_host_key_recorded(ssh_host):
     host = reloaded(ssh_host)
     assert host.ssh_host_key.startswith("ssh-ed25519 ")
+
+
+def test_log_stream_ends_when_host_stops(tls_host, remote_engine, users, stack):
+    operator = users.make(role=Profile.OPERATOR)
+    with remote_engine.api() as api:
+        docker_id = api.create_container(
+            "busybox:latest",
+            [
+                "sh",
+                "-c",
+                "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done",
+            ],
+            name=unique("remote-log"),
+        )["Id"]
+        api.start(docker_id)
+        row = wait_for(lambda: mirrored(tls_host, docker_id), 10, "the container")
+        try:
+            path = f"/ws/containers/{row.pk}/logs/?tail=5"
+            with open_socket(stack, path, operator) as socket:
+                receive_until(socket, lambda m: m["type"] in ("lines", "text"))
+                remote_engine.set_link(up=False)
+                try:
+                    ended = receive_until(
+                        socket, lambda m: m["type"] == "end", OFFLINE_LIMIT + 5
+                    )
+                finally:
+                    remote_engine.set_link(up=True)
+
+            assert f"Host {tls_host.name} stopped responding" in ended["reason"]
+            assert "Reopen it once the host is back online" in ended["reason"]
+            wait_for(lambda: online(tls_host), 120, "the host to come back online")
+            with open_socket(stack, path, operator) as socket:
+                again = receive_until(socket, lambda m: m["type"] == "lines")
+            assert any(line[2].startswith("tick") for line in again["lines"])
+        finally:
+            api.remove_container(docker_id, force=True)

@@ -13,7 +13,8 @@ from urllib.parse import parse_qs
 from django.http import Http404
 
 from ..docker_client import DockerError
-from ..services import access, logstream
+from ..models import DockerHost
+from ..services import access, live, logstream
 from ..services.logframes import newest_key, timestamp_key
 from .base import CLOSE_NOT_FOUND, Denied, PierConsumer
 
@@ -47,6 +48,10 @@ class ContainerLogsConsumer(PierConsumer):
         self.queue: asyncio.Queue = asyncio.Queue()
         self.pump = None
         self.sender = None
+        self.host_name = self.container.host.name
+        # The host's status arrives on this group, so a host that stops
+        # responding ends the stream with a message instead of a silent page.
+        await self.join(live.host_group(self.container.host_id))
         loop = asyncio.get_running_loop()
 
         def deliver(batch):
@@ -113,9 +118,35 @@ class ContainerLogsConsumer(PierConsumer):
                 await self.send_json({"type": "end", "reason": "The log stream ended."})
                 return
 
-    async def disconnect(self, code):
-        if getattr(self, "sender", None) is not None:
+    async def host_status(self, event: dict) -> None:
+        if event.get("status") != DockerHost.OFFLINE or self.pump is None:
+            return
+        pump, self.pump = self.pump, None
+        if self.sender is not None:
             self.sender.cancel()
-        if getattr(self, "pump", None) is not None:
-            await asyncio.to_thread(self.pump.remove, self.deliver)
+        detail = event.get("detail") or "no response"
+        await self.send_json(
+            {
+                "type": "end",
+                "reason": (
+                    f"Host {self.host_name} stopped responding ({detail}), so the "
+                    "log stopped here. Reopen it once the host is back online."
+                ),
+            }
+        )
+        await asyncio.to_thread(pump.remove, self.deliver)
+
+    async def mirror_change(self, event: dict) -> None:
+        """Ignore the host's other changes; only its status matters here."""
+
+    async def _stop_following(self) -> None:
+        sender, pump = getattr(self, "sender", None), getattr(self, "pump", None)
+        self.sender = self.pump = None
+        if sender is not None:
+            sender.cancel()
+        if pump is not None:
+            await asyncio.to_thread(pump.remove, self.deliver)
+
+    async def disconnect(self, code):
+        await self._stop_following()
         await super().disconnect(code)

@@ -9,7 +9,9 @@ stream, and splits them into lines only for a subscriber that asks: a busy log
 then costs the web process a few operations per block instead of per line.
 """
 
+import contextlib
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -168,8 +170,22 @@ class LogPump:
             _PUMPS.discard(self)
             response = self.response
             if response is not None:
-                response.close()
+                _close(response)
         return empty
+
+
+def _close(response) -> None:
+    """Close a streamed response, also when another thread is blocked reading it.
+
+    Closing the buffered reader waits for the reader's lock, which a read holds
+    until data arrives: forever when the host went silent. Shutting the socket
+    down first makes that read return at once.
+    """
+    sock = getattr(getattr(response.raw, "_connection", None), "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError, AttributeError):
+            sock.shutdown(socket.SHUT_RDWR)
+    response.close()
 
 
 class _PumpRegistry:
