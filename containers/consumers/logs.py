@@ -121,9 +121,7 @@ class ContainerLogsConsumer(PierConsumer):
     async def host_status(self, event: dict) -> None:
         if event.get("status") != DockerHost.OFFLINE or self.pump is None:
             return
-        pump, self.pump = self.pump, None
-        if self.sender is not None:
-            self.sender.cancel()
+        await self._stop_following()
         detail = event.get("detail") or "no response"
         await self.send_json(
             {
@@ -134,7 +132,6 @@ class ContainerLogsConsumer(PierConsumer):
                 ),
             }
         )
-        await asyncio.to_thread(pump.remove, self.deliver)
 
     async def mirror_change(self, event: dict) -> None:
         """Ignore the host's other changes; only its status matters here."""
