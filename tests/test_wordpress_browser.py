@@ -38,6 +38,9 @@ def run_action(page, button: str, timeout: float = 120) -> None:
     )
 
 
+INSTALL_SECONDS = 120
+
+
 def install_wordpress(page, site: str, password: str) -> None:
     page.goto(site + "/wp-admin/install.php")
     page.get_by_label("Site Title").fill("Pier test site")
@@ -45,7 +48,9 @@ def install_wordpress(page, site: str, password: str) -> None:
     page.locator("#pass1").fill(password)
     page.get_by_label("Your Email").fill("editor@example.invalid")
     page.get_by_role("button", name="Install WordPress").click()
-    page.get_by_role("link", name="Log In").click()
+    # The installer creates WordPress's tables in MariaDB before it responds,
+    # which takes tens of seconds on a busy machine.
+    page.get_by_role("link", name="Log In").click(timeout=INSTALL_SECONDS * 1000)
     page.get_by_label("Username or Email Address").fill("editor")
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Log In").click()
