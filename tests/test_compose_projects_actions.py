@@ -1,11 +1,14 @@
 """Compose actions through Pier's worker: up, stop, start, scale, down."""
 
+import time
+
 import pytest
 
-from containers.models import Job
+from containers.models import Container, Job
 from containers.services.compose_files import project_folder
 from tests.conftest import unique
 from tests.test_compose_projects_support import (
+    SLEEPER,
     act,
     job_text,
     logged_in,
@@ -83,3 +86,32 @@ def test_working_files_written(project, developer):
     folder = project_folder(project)
     assert (folder / "compose.yaml").read_text() == project.latest_version.compose_file
     assert (folder / "pier-labels.yaml").exists()
+
+
+def test_kill_shows_exited_on_the_mirror(stack, developer, local_host, tmp_path):
+    two = (
+        SLEEPER
+        + '  other:\n    image: busybox:latest\n    command: ["sleep", "3600"]\n'
+    )
+    project = make_project(
+        unique("ck"), developer.teams.first(), local_host, developer, two
+    )
+    client = logged_in(developer)
+    try:
+        assert wait_for_job(act(client, project, "up")).state == Job.SUCCEEDED
+        wait_for_containers(project.host, project.name, 2)
+
+        job = wait_for_job(act(client, project, "kill", {"signal": "SIGKILL"}))
+
+        assert job.state == Job.SUCCEEDED, job.error
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and states(project) != ["exited", "exited"]:
+            time.sleep(0.1)
+        assert states(project) == ["exited", "exited"]
+    finally:
+        remove_project_objects(project.name, tmp_path)
+
+
+def states(project) -> list[str]:
+    rows = Container.objects.filter(host=project.host, compose_project=project.name)
+    return sorted(rows.values_list("state", flat=True))

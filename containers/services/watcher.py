@@ -22,7 +22,7 @@ from ..docker_client import (
     forget_client,
     fresh_client,
 )
-from ..models import DockerHost
+from ..models import Container, DockerHost
 from . import sync
 
 logger = logging.getLogger(__name__)
@@ -30,6 +30,11 @@ logger = logging.getLogger(__name__)
 PING_SECONDS = 2.0
 PING_TIMEOUT = 3
 EVENT_KINDS = ["container", "image", "network", "volume"]
+# Docker sends `die` before its container listing shows the container stopped,
+# so a container still listed as running after a `die` is listed again, after
+# each of these pauses, until it is not running any more.
+DIE_RECHECK_SECONDS = (0.1, 0.3, 1.0, 3.0)
+RECHECK_ACTION = "pier-recheck"
 
 
 class HostWatcher:
@@ -143,6 +148,7 @@ class HostWatcher:
                 "Applying %d events on host %s failed", len(burst), host.pk
             )
             return
+        self._recheck_died(host, burst)
         if logger.isEnabledFor(logging.DEBUG):
             lag = time.time() - burst[0].get("timeNano", 0) / 1e9
             logger.debug(
@@ -151,6 +157,39 @@ class HostWatcher:
                 host.pk,
                 lag * 1000,
             )
+
+    def _recheck_died(self, host: DockerHost, burst: list[dict]) -> None:
+        """List died containers again while the mirror still shows them running."""
+        attempts: dict[str, int] = {}
+        for event in burst:
+            if event.get("Type") != "container":
+                continue
+            action = event.get("Action")
+            if action not in ("die", RECHECK_ACTION):
+                continue
+            container_id = (event.get("Actor") or {}).get("ID", "")
+            attempt = event.get("pier_attempt", 0) if action == RECHECK_ACTION else 0
+            attempts[container_id] = max(attempts.get(container_id, 0), attempt)
+        if not attempts:
+            return
+        still_running = Container.objects.filter(
+            host=host, docker_id__in=list(attempts), state="running"
+        ).values_list("docker_id", flat=True)
+        for container_id in still_running:
+            attempt = attempts[container_id]
+            if attempt >= len(DIE_RECHECK_SECONDS):
+                continue
+            event = {
+                "Type": "container",
+                "Action": RECHECK_ACTION,
+                "Actor": {"ID": container_id},
+                "pier_attempt": attempt + 1,
+            }
+            timer = threading.Timer(
+                DIE_RECHECK_SECONDS[attempt], self.events.put, [event]
+            )
+            timer.daemon = True
+            timer.start()
 
     def _ping(self) -> None:
         while not self.stopping.wait(PING_SECONDS):
