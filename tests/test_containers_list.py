@@ -1,9 +1,11 @@
 """The container list: rows from the mirror, roles, filters, sorting, pages, speed."""
 
 import time
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from containers.models import App, Container, DockerHost
 from containers.services.hosts import register_local_host
@@ -206,3 +208,16 @@ def test_list_thousand_rows_developer_queries(
         response = client.get(LIST, {"host": host.pk, "q": "load"})
     # Odd numbers have an app of the team; multiples of 4 carry the label.
     assert response.context["page"].paginator.count == 750
+
+
+def test_list_status_counts_time_since_listing(client, users, host):
+    row = add(host, "long-running", status="Up Less than a second")
+    listed = timezone.now() - timedelta(minutes=21, seconds=5)
+    Container.objects.filter(pk=row.pk).update(synced_at=listed)
+    client.force_login(users.make(role="operator"))
+
+    response = client.get(LIST, {"host": host.pk})
+
+    page = response.content.decode()
+    assert "Up 21 minutes" in page
+    assert "Less than a second" not in page

@@ -6,7 +6,9 @@ not wait for Docker to list objects.
 """
 
 from django.db import models
+from django.utils import timezone
 
+from .docker_status import status_now
 from .hosts import DockerHost
 
 
@@ -70,6 +72,11 @@ class Container(MirrorModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def status_now(self) -> str:
+        """Return Docker's status text ("Up 5 minutes") as of now, not as listed."""
+        return status_now(self.status, self.synced_at, timezone.now())
 
     @property
     def short_id(self) -> str:

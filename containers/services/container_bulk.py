@@ -45,7 +45,7 @@ def affected(user, host: DockerHost, action: BulkAction) -> QuerySet[Container]:
     return (
         visible_containers(user, host)
         .filter(state__in=action.states)
-        .only("id", "name", "image", "state", "status")
+        .only("id", "name", "image", "state", "status", "synced_at")
         .order_by("name")
     )
 

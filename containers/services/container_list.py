@@ -32,6 +32,7 @@ LIST_COLUMNS = (
     "image",
     "state",
     "status",
+    "synced_at",
     "ports",
     "created",
     "compose_project",
