@@ -5,7 +5,9 @@ from playwright.sync_api import expect
 
 from containers.models import App, Release
 from tests.conftest import log_in, unique
+from tests.publishing import busybox_site
 from tests.test_live_sockets import NOISY_SCRIPT, wait_for_mirror
+from tests.test_publish_browser import publish_from_git
 
 pytestmark = pytest.mark.browser
 
@@ -74,3 +76,20 @@ def test_cli_stop_shows_on_page(page, running_app, docker_api):
 
     docker_api.start(container_id)
     expect(state).to_have_text("running")
+
+
+def test_page_follows_publish_to_the_end(page, users, stack, git_server):
+    developer = users.make(teams=[users.team()])
+    name = unique("follow")
+    url = git_server.publish_files(name, busybox_site("version one"))
+    log_in(page, developer)
+
+    publish_from_git(page, name, url, 8080)
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    status = page.get_by_role("region", name="Status")
+    latest = status.get_by_text("Latest job:")
+    expect(latest).to_contain_text("succeeded", timeout=120_000)
+    versions = status.get_by_role("table", name="Versions")
+    expect(versions.get_by_role("row").nth(1)).to_contain_text("live")
+    App.objects.get(name=name)
