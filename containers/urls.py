@@ -215,6 +215,11 @@ urlpatterns = [
         name="compose-services",
     ),
     path(
+        "compose/<int:project_id>/history/",
+        compose_pages.compose_history,
+        name="compose-history",
+    ),
+    path(
         "compose/<int:project_id>/edit/", compose_edit.compose_edit, name="compose-edit"
     ),
     path(

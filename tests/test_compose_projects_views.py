@@ -80,6 +80,7 @@ def project_pages(project):
     return [
         reverse("compose-detail", args=[project.pk]),
         reverse("compose-services", args=[project.pk]),
+        reverse("compose-history", args=[project.pk]),
         reverse("compose-edit", args=[project.pk]),
         reverse("compose-delete", args=[project.pk]),
     ]

@@ -129,3 +129,11 @@ def compose_services(request, project_id: int):
     """Render the services table alone, for reloads when a container changes."""
     project = compose_projects.project_for(request.user, project_id)
     return render(request, "compose/_services.html", detail_context(request, project))
+
+
+@login_required
+@require_GET
+def compose_history(request, project_id: int):
+    """Render the history table alone, for reloads when an action ends."""
+    project = compose_projects.project_for(request.user, project_id)
+    return render(request, "compose/_history.html", detail_context(request, project))
