@@ -176,7 +176,12 @@ class RedeployForm(forms.Form):
         label="Git repository URL", required=False, max_length=500
     )
     branch = forms.CharField(label="Branch", required=False, max_length=200)
-    archive = forms.FileField(label="New archive (.tar.gz or .zip)", required=False)
+    archive = forms.FileField(
+        label="New archive (.tar.gz or .zip)",
+        required=False,
+        help_text="Leave empty to run the live version's image again with the "
+        "environment variables below.",
+    )
     environment = forms.CharField(
         label="Environment variables",
         required=False,

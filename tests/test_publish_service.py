@@ -6,6 +6,7 @@ import tarfile
 import urllib.request
 
 import pytest
+from django.urls import reverse
 
 from containers.models import App, Job, Release
 from containers.services import apps as app_service
@@ -216,3 +217,47 @@ def test_archive_escaping_folder_rejected(
     assert job.state == Job.FAILED
     assert "../../escaped.txt" in job.error
     assert app_containers(docker_api, app) == []
+
+
+def test_archive_app_new_variables_reuse_live_image(
+    stack, developer, local_host, tmp_path, client
+):
+    dockerfile = (
+        "FROM busybox:latest\nEXPOSE 8080\n"
+        'CMD ["sh", "-c", "mkdir -p /www; echo \\"greeting=$GREETING\\" > '
+        '/www/index.html; httpd -f -p 8080 -h /www"]\n'
+    )
+    archive = tmp_path / "site.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        entry = tarfile.TarInfo("Dockerfile")
+        entry.size = len(dockerfile.encode())
+        tar.addfile(entry, io.BytesIO(dockerfile.encode()))
+    app = App.objects.create(
+        name=unique("vars"),
+        team=developer.teams.first(),
+        host=local_host,
+        source_kind=App.ARCHIVE,
+        container_port=8080,
+        environment="GREETING=first\n",
+    )
+    from containers.services.ports import free_port
+    from containers.services.publish import start_release
+
+    app.host_port = free_port(local_host)
+    app.save()
+    first = wait_for_job(start_release(app, developer, archive_path=str(archive)))
+    assert first.state == Job.SUCCEEDED, first.error
+    client.force_login(developer)
+
+    response = client.post(
+        reverse("app-redeploy", args=[app.pk]), {"environment": "GREETING=second\n"}
+    )
+
+    assert response.status_code == 302
+    second = wait_for_job(app.jobs.order_by("-pk").first())
+    assert second.state == Job.SUCCEEDED, second.error
+    assert "greeting=second" in fetch(app.url)
+    releases = {release.version: release for release in app.releases.all()}
+    assert releases[2].image_tag == releases[1].image_tag == f"{app.name}:1"
+    assert releases[2].status == Release.LIVE
+    assert "the live version's image" in job_text(second)

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 
 from .. import sources
-from ..docker_client import DockerError, client_for, docker_errors
+from ..docker_client import DockerError, ObjectNotFound, client_for, docker_errors
 from ..models import App, Job, Release
 from . import live, runtime
 from .envvars import parse, secret_values
@@ -54,8 +54,13 @@ def require_only_swap(job: Job) -> None:
         raise JobFailed(f"{other.title} is running; try again once it finishes.")
 
 
-def start_release(app: App, user, *, archive_path: str = "") -> Job:
+def start_release(
+    app: App, user, *, archive_path: str = "", reuse_image: str = ""
+) -> Job:
     """Record a new release of the app and queue the job that publishes it.
+
+    With ``reuse_image``, the release runs that image (the live version's) with
+    the app's current environment, without fetching or building anything.
 
     Raises AppBusy while another publish or rollback of the app is unfinished,
     because two swaps at once would stop each other's containers.
@@ -73,7 +78,11 @@ def start_release(app: App, user, *, archive_path: str = "") -> Job:
             user=user,
             host=app.host,
             app=app,
-            parameters={"release_id": release.pk, "archive_path": archive_path},
+            parameters={
+                "release_id": release.pk,
+                "archive_path": archive_path,
+                "reuse_image": reuse_image,
+            },
         )
         release.job = job
         release.save(update_fields=["job"])
@@ -179,7 +188,9 @@ def publish(job: Job, log: JobLog) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     image_id = ""
     try:
-        if app.source_kind == App.IMAGE:
+        if reused := job.parameters.get("reuse_image"):
+            image_ref = _reused_image(app, reused, log)
+        elif app.source_kind == App.IMAGE:
             image_ref = runtime.ensure_image(app, log)
         else:
             context = _fetch_source(app, job, log, folder)
@@ -200,6 +211,20 @@ def publish(job: Job, log: JobLog) -> dict:
         if archive:
             Path(archive).unlink(missing_ok=True)
     return {"container_id": container_id, "url": app.url, "version": release.version}
+
+
+def _reused_image(app: App, reference: str, log: JobLog) -> str:
+    """Check that the live version's image is still on the host; return it."""
+    with docker_errors(app.host):
+        try:
+            client_for(app.host).api.inspect_image(reference)
+        except ObjectNotFound as error:
+            raise JobFailed(
+                f"Image {reference} of the live version is gone from "
+                f"{app.host.name}; upload the archive again."
+            ) from error
+    log.line(f"Running {reference}, the live version's image, with the new variables")
+    return reference
 
 
 def _fail(release: Release, message: str) -> None:

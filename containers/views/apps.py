@@ -121,11 +121,19 @@ def redeploy(request, app_id):
         context["redeploy_form"] = form
         return render(request, "apps/detail.html", context, status=400)
     data = form.cleaned_data
+    reuse_image = ""
     if app.source_kind == App.ARCHIVE and not data["archive"]:
-        form.add_error("archive", "Upload the new version's archive.")
-        context = _app_context(request, app)
-        context["redeploy_form"] = form
-        return render(request, "apps/detail.html", context, status=400)
+        live = app.releases.filter(status=Release.LIVE).exclude(image_tag="").first()
+        if live is None:
+            form.add_error(
+                "archive",
+                "Upload the new version's archive: there is no live version "
+                "whose image could run with the new variables.",
+            )
+            context = _app_context(request, app)
+            context["redeploy_form"] = form
+            return render(request, "apps/detail.html", context, status=400)
+        reuse_image = live.image_tag
     try:
         publish.check_not_busy(app)
     except publish.AppBusy as error:
@@ -138,7 +146,9 @@ def redeploy(request, app_id):
         app.branch = data["branch"] or app.branch
         app.environment = data["environment"]
         app.save(update_fields=["source_url", "branch", "environment"])
-        publish.start_release(app, request.user, archive_path=archive_path)
+        publish.start_release(
+            app, request.user, archive_path=archive_path, reuse_image=reuse_image
+        )
     messages.info(request, f"Publishing a new version of {app.name}.")
     return redirect("app-detail", app_id=app.pk)
 
