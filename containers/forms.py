@@ -4,6 +4,7 @@ from django.conf import settings
 from . import sources
 from .models import App, DockerHost, Team
 from .services.envvars import InvalidEnvironment, parse
+from .services.images import InvalidReference, validate_reference
 from .services.ports import PortTaken, check_port
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
@@ -118,6 +119,15 @@ class PublishForm(forms.Form):
     def clean_environment(self):
         return checked_environment(self.cleaned_data.get("environment", ""))
 
+    def _clean_image(self, data: dict) -> None:
+        if not data.get("image"):
+            self.add_error("image", "Enter the image to run, for example nginx:1.25.")
+            return
+        try:
+            data["image"] = validate_reference(data["image"])
+        except InvalidReference as error:
+            self.add_error("image", str(error))
+
     def clean(self):
         data = super().clean()
         kind = data.get("source_kind")
@@ -125,8 +135,8 @@ class PublishForm(forms.Form):
             self._clean_git(data)
         elif kind == App.ARCHIVE:
             self._clean_archive(data)
-        elif kind == App.IMAGE and not data.get("image"):
-            self.add_error("image", "Enter the image to run, for example nginx:1.25.")
+        elif kind == App.IMAGE:
+            self._clean_image(data)
         host = data.get("host")
         port = data.get("host_port")
         low, high = settings.PIER_APP_PORT_RANGE

@@ -185,3 +185,16 @@ def test_redeploy_rejects_bad_repository_url(client, developer):
     app.refresh_from_db()
     assert response.status_code == 400
     assert app.source_url == "https://127.0.0.1:9/app.git"
+
+
+def test_invalid_image_rejected_before_saving(client, developer):
+    client.force_login(developer)
+
+    response = client.post(
+        reverse("publish"),
+        form_data(developer, source_kind="image", image="NOT an image!!"),
+    )
+
+    assert response.status_code == 400
+    assert "is not a valid image reference" in response.content.decode()
+    assert not App.objects.filter(name="form-app").exists()
