@@ -261,3 +261,11 @@ def test_archive_app_new_variables_reuse_live_image(
     assert releases[2].image_tag == releases[1].image_tag == f"{app.name}:1"
     assert releases[2].status == Release.LIVE
     assert "the live version's image" in job_text(second)
+
+
+def test_uploaded_name_drops_unique_prefix():
+    from containers.services.publish import uploaded_name
+
+    stored = "/var/builds/uploads/0123456789abcdef0123456789abcdef-my-site.tar.gz"
+    assert uploaded_name(stored) == "my-site.tar.gz"
+    assert uploaded_name("/tmp/evil.tar.gz") == "evil.tar.gz"

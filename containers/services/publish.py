@@ -118,12 +118,20 @@ def _fetch_source(app: App, job: Job, log: JobLog, folder: Path) -> Path:
         archive = job.parameters.get("archive_path", "")
         if not archive or not Path(archive).exists():
             raise JobFailed("The uploaded archive is missing. Upload it again.")
-        log.line(f"Unpacking {Path(archive).name}")
-        context = Path(
-            sources.extract_archive(archive, Path(archive).name, folder / "source")
-        )
+        shown = uploaded_name(archive)
+        log.line(f"Unpacking {shown}")
+        context = Path(sources.extract_archive(archive, shown, folder / "source"))
     sources.find_dockerfile(context)
     return context
+
+
+def uploaded_name(path: str) -> str:
+    """Return the name the person gave an upload, without the unique prefix it got."""
+    name = Path(path).name
+    prefix, separator, rest = name.partition("-")
+    if separator and len(prefix) == 32 and all(c in "0123456789abcdef" for c in prefix):
+        return rest
+    return name
 
 
 def _is_plain_folder(url: str) -> bool:
