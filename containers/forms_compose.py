@@ -202,6 +202,8 @@ class KillForm(forms.Form):
 
 class DownForm(forms.Form):
     volumes = forms.BooleanField(label="Remove named volumes too", required=False)
+    # Set by the confirmation page that lists the volumes that would go.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
     rmi = forms.ChoiceField(
         label="Remove images",
         required=False,

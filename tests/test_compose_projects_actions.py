@@ -75,7 +75,9 @@ def test_scale_then_stop_and_down(project, developer):
     stopped = wait_for_job(act(client, project, "stop"))
     assert stopped.state == Job.SUCCEEDED, stopped.error
 
-    down = wait_for_job(act(client, project, "down", {"volumes": "on"}))
+    down = wait_for_job(
+        act(client, project, "down", {"volumes": "on", "confirmed": "on"})
+    )
     assert down.state == Job.SUCCEEDED, down.error
     wait_for_containers(project.host, project.name, 0)
 

@@ -261,7 +261,9 @@ def test_down_removes_only_project_objects(projects, developer, docker_api):
         client = logged_in(developer)
         assert wait_for_job(act(client, project, "up")).state == Job.SUCCEEDED
 
-        job = wait_for_job(act(client, project, "down", {"volumes": "on"}))
+        job = wait_for_job(
+            act(client, project, "down", {"volumes": "on", "confirmed": "on"})
+        )
 
         assert job.state == Job.SUCCEEDED, job.error
         assert docker_api.inspect_volume(volume)["Name"] == name

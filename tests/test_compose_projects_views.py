@@ -3,7 +3,14 @@
 import pytest
 from django.urls import reverse
 
-from containers.models import ComposeProject, Container, DockerHost, Job, Profile
+from containers.models import (
+    ComposeProject,
+    Container,
+    DockerHost,
+    Job,
+    Profile,
+    Volume,
+)
 from tests.test_compose_projects_support import SLEEPER, make_project
 
 pytestmark = pytest.mark.django_db
@@ -382,3 +389,25 @@ def test_delete_forget_needs_name(client, world):
     right = client.post(url, {"confirm_name": project.name, "mode": "forget"})
     assert right.status_code == 302
     assert not ComposeProject.objects.filter(pk=project.pk).exists()
+
+
+def test_down_with_volumes_asks_first(client, world, host):
+    Volume.objects.create(
+        host=host,
+        name="project-of-b_data",
+        labels={"com.docker.compose.project": "project-of-b"},
+    )
+    Volume.objects.create(host=host, name="unrelated_data", labels={})
+    client.force_login(world["dev_b"])
+    url = reverse("compose-down", args=[world["project"].pk])
+    jobs_before = Job.objects.count()
+
+    response = client.post(url, {"volumes": "on", "rmi": "local"})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "project-of-b_data" in body
+    assert "unrelated_data" not in body
+    assert 'name="confirmed" value="on"' in body
+    assert 'name="rmi" value="local"' in body
+    assert Job.objects.count() == jobs_before

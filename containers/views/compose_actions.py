@@ -4,15 +4,19 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from ..compose import commands
 from ..forms_compose import DownForm, KillForm, ScaleForm, ServiceForm, UpForm
+from ..models import Volume
 from ..services import compose_projects
 from ..services.compose_jobs import ProjectBusy, start_action, up_args
 
 logger = logging.getLogger(__name__)
+
+# The label compose puts on everything it creates for a project.
+PROJECT_LABEL = "com.docker.compose.project"
 
 
 def _queue(request, project, action: str, args: list[str], **extra):
@@ -88,6 +92,15 @@ def compose_down(request, project_id: int):
     if not form.is_valid():
         return _invalid(request, project, form)
     data = form.cleaned_data
+    if data["volumes"] and not data["confirmed"]:
+        # Named volumes hold the project's data, so their names are shown first.
+        volumes = [
+            volume.name
+            for volume in Volume.objects.filter(host=project.host).order_by("name")
+            if volume.labels.get(PROJECT_LABEL) == project.name
+        ]
+        context = {"project": project, "volumes": volumes, "rmi": data["rmi"]}
+        return render(request, "compose/confirm_down.html", context)
     args = commands.down(volumes=data["volumes"], rmi=data["rmi"] or None)
     return _queue(request, project, "down", args)
 
