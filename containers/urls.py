@@ -72,6 +72,7 @@ urlpatterns = [
     path("images/remove-all/", image_remove.image_remove_all, name="image-remove-all"),
     path("images/<int:image_id>/", images.image_detail, name="image-detail"),
     path("images/<int:image_id>/tag/", images.image_tag, name="image-tag"),
+    path("images/<int:image_id>/untag/", images.image_untag, name="image-untag"),
     path("images/<int:image_id>/push/", images.image_push, name="image-push"),
     path(
         "images/<int:image_id>/remove/", image_remove.image_remove, name="image-remove"

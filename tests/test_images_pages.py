@@ -107,6 +107,31 @@ def test_tag_adds_reference(operator_client, docker_api, image):
     assert new in image.tags
 
 
+def test_untag_keeps_image_under_other_tag(operator_client, docker_api, image):
+    extra = f"{unique('pier-untag')}:2"
+    docker_api.tag(image.docker_id, *extra.split(":"))
+    first = image.tags[0]
+
+    response = operator_client.post(
+        reverse("image-untag", args=[image.pk]), {"tag": extra}, follow=True
+    )
+
+    assert f"Removed the tag {extra}." in response.content.decode()
+    tags = docker_api.inspect_image(image.docker_id)["RepoTags"]
+    assert tags == [first]
+
+
+def test_untag_refuses_the_last_tag(operator_client, docker_api, image):
+    only = image.tags[0]
+
+    response = operator_client.post(
+        reverse("image-untag", args=[image.pk]), {"tag": only}, follow=True
+    )
+
+    assert "would delete the image" in response.content.decode()
+    assert docker_api.inspect_image(image.docker_id)["RepoTags"] == [only]
+
+
 def test_tag_explains_bad_reference(operator_client, image):
     response = operator_client.post(
         reverse("image-tag", args=[image.pk]), {"reference": "Bad Tag"}

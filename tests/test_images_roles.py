@@ -22,6 +22,7 @@ VIEWS = [
     ("image-remove-all", [], GET_AND_POST),
     ("image-detail", ["image"], ("GET",)),
     ("image-tag", ["image"], ("POST",)),
+    ("image-untag", ["image"], ("POST",)),
     ("image-push", ["image"], ("POST",)),
     ("image-remove", ["image"], GET_AND_POST),
     ("image-save", ["image"], ("GET",)),

@@ -201,6 +201,27 @@ def tag_image(host: DockerHost, image_id: str, reference: str) -> None:
     refresh_mirror(host)
 
 
+def untag_image(host: DockerHost, image_id: str, reference: str) -> None:
+    """Remove one tag of an image that has others, as `docker rmi TAG` does.
+
+    Raises InvalidReference when the tag is the image's last one, because the
+    engine would then delete the image: that is the Remove image page's work.
+    Raises DockerError.
+    """
+    with docker_errors(host):
+        api = client_for(host).api
+        tags = list(api.inspect_image(image_id).get("RepoTags") or [])
+        if reference not in tags:
+            raise InvalidReference(f"{reference} is not a tag of this image.")
+        if len(tags) < 2:
+            raise InvalidReference(
+                f"{reference} is the image's only tag; removing it would delete the "
+                "image. Use Remove image instead."
+            )
+        api.remove_image(reference, noprune=True)
+    refresh_mirror(host)
+
+
 def refresh_mirror(host: DockerHost) -> None:
     """Resync the host's images now, so the next page shows the change.
 

@@ -119,6 +119,29 @@ def image_tag(request: HttpRequest, image_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def image_untag(request: HttpRequest, image_id: int) -> HttpResponse:
+    """Remove one tag of the image; the image stays under its other tags."""
+    access.require_operator(request.user)
+    image = image_for(image_id)
+    reference = request.POST.get("tag", "")
+    try:
+        images.untag_image(image.host, image.docker_id, reference)
+    except (DockerError, images.InvalidReference) as error:
+        logger.info(
+            "Untagging %s of image %s on host %s failed: %s",
+            reference,
+            image.short_id,
+            image.host_id,
+            error,
+        )
+        messages.error(request, f"Could not remove the tag: {error}")
+    else:
+        messages.success(request, f"Removed the tag {reference}.")
+    return redirect("image-detail", image_id=image.pk)
+
+
+@login_required
+@require_POST
 def image_push(request: HttpRequest, image_id: int) -> HttpResponse:
     access.require_operator(request.user)
     image = image_for(image_id)
