@@ -162,3 +162,29 @@ def test_export_container(page, operator, made, docker_api, local_host):
 
     assert download.suggested_filename == f"{name}-filesystem.tar"
     assert "bin/busybox" in names_in(Path(download.path()).read_bytes())
+
+
+def test_remove_one_tag(page, operator, made, docker_api, local_host):
+    repository = unique("pier-untag")
+    first, second = f"{repository}:1", f"{repository}:2"
+    made["images"] += [first, second]
+    busybox = docker_api.inspect_image("busybox:latest")["Id"]
+    docker_api.tag(busybox, repository, "1")
+    docker_api.tag(busybox, repository, "2")
+    deadline = time.monotonic() + 15
+    while not Image.objects.filter(host=local_host, docker_id=busybox).exists() or (
+        second not in Image.objects.get(host=local_host, docker_id=busybox).tags
+    ):
+        assert time.monotonic() < deadline, "the mirror never showed the new tags"
+        time.sleep(0.1)
+    log_in(page, operator)
+
+    open_images(page, local_host)
+    page.get_by_role("link", name=first).click()
+    page.get_by_role("button", name=f"Remove tag {second}").click()
+
+    expect(page.get_by_role("status")).to_contain_text(f"Removed the tag {second}.")
+    tags = docker_api.inspect_image(busybox)["RepoTags"]
+    assert second not in tags
+    assert first in tags
+    assert "busybox:latest" in tags
