@@ -103,7 +103,8 @@ def test_build_tag_save_load(page, operator, made, docker_api, local_host, tmp_p
     page.get_by_label("New tag").fill(second)
     page.get_by_role("button", name="Add tag").click()
     expect(page.get_by_role("status")).to_contain_text(f"as {second}")
-    expect(page.locator("code", has_text=second)).to_be_visible()
+    summary = page.get_by_role("region", name="Summary")
+    expect(summary.locator("code", has_text=second)).to_be_visible()
 
     with page.expect_download() as saving:
         page.get_by_role("link", name=f"Save {tag}").click()
