@@ -1,6 +1,7 @@
 """The terminal page in chromium: typing into xterm.js and resizing the window."""
 
 import re
+import time
 
 import pytest
 from django.db import connections
@@ -99,16 +100,23 @@ def test_custom_command_and_ctrl_c(page, users, app_container, docker_api):
     open_terminal(page, target.container, "Custom command", "sh -c 'sleep 300'")
     terminal = page.get_by_role("region", name=f"Terminal of {target.container.name}")
     expect(terminal.get_by_role("status")).to_have_text("Connected.")
-    assert any("sleep 300" in " ".join(row[-2:]) for row in top(docker_api, target))
+    assert wait_for_sleep(docker_api, target, running=True)
 
     page.get_by_label("Terminal input").press("Control+c")
 
     expect(terminal.get_by_role("status")).not_to_have_text("Connected.")
-    assert not any("sleep 300" in " ".join(row[-2:]) for row in top(docker_api, target))
+    assert wait_for_sleep(docker_api, target, running=False)
 
 
-def top(docker_api, target) -> list[list[str]]:
-    return docker_api.top(target.docker_id)["Processes"] or []
+def wait_for_sleep(docker_api, target, running: bool, timeout: float = 10) -> bool:
+    """Wait until `sleep 300` is (or is no longer) a process of the container."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = docker_api.top(target.docker_id)["Processes"] or []
+        if any("sleep 300" in " ".join(row[-2:]) for row in rows) == running:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def test_attach_reads_and_writes_main_process(page, users, app_container):
