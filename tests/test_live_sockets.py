@@ -98,7 +98,8 @@ def test_logs_stream_backlog_then_live(stack, teams, app_container):
         stream, text = later["blocks"][0]
         stamp, _, words = text.splitlines()[0].partition(" ")
         assert stream == "stdout"
-        assert stamp.startswith("20") and stamp.endswith("Z")
+        assert stamp.startswith("20")
+        assert stamp.endswith("Z")
         assert words == f"tick {ticks[-1] + 1}"
 
 

@@ -135,7 +135,7 @@ def test_timestamp_order_with_trimmed_zeros():
     assert timestamp_key("2026-12-04T16:09:00Z") > longer
 
 
-def test_join_point_is_the_newest_line_not_the_last():
+def test_join_point_is_newest_line():
     # stdout and stderr are copied apart, so the log may list a later time first.
     backlog = [
         ["stdout", "2026-12-04T16:08:59.3Z", "red text"],

@@ -1,9 +1,10 @@
 """Live container logs: the last N lines, then every new line as it is written.
 
-Messages to the page: `{"type": "lines", "lines": [[stream, timestamp, text]]}`
-for the backlog and the first live lines, then `{"type": "text", "blocks":
-[[stream, text]]}`, where each text is complete lines that start with Docker's
-timestamp and end in a newline; `{"type": "end"}` and `{"type": "error"}`.
+The backlog and the first live lines go to the page as `{"type": "lines",
+"lines": [[stream, timestamp, text]]}`. Later lines go as `{"type": "text",
+"blocks": [[stream, text]]}`, where each text is complete lines that start with
+Docker's timestamp and end in a newline. `{"type": "end"}` and `{"type":
+"error"}` close or explain the stream.
 """
 
 import asyncio
